@@ -13,9 +13,13 @@ Run:   python nn_backprop.py
 Test:  python -m pytest
 """
 
+import argparse
 import math
+import os
 import random
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +38,7 @@ def loadFile(df):
     return np.asarray(rows, dtype=np.float32)
 
 
-def formatValues(v, dec):
+def format_values(v, dec):
     """Return the values of v as one line, each with dec decimals and room for a sign."""
     fmt = "%." + str(dec) + "f"  # like %.4f
     return "".join((" " if x >= 0.0 else "") + fmt % x + "  " for x in v).rstrip()
@@ -42,27 +46,29 @@ def formatValues(v, dec):
 
 def showVector(v, dec):
     """Print vector v on one line with dec decimals."""
-    print(formatValues(v, dec))
+    print(format_values(v, dec))
 
 
 def showMatrix(m, dec):
     """Print matrix m row by row with dec decimals."""
     for row in m:
-        print(formatValues(row, dec))
+        print(format_values(row, dec))
 
 
 def showMatrixPartial(m, numRows, dec, indices):
     """Print the first numRows rows of m and its last row, with row indices if asked."""
     lastRow = len(m) - 1
     width = len(str(lastRow))
+    numRows = min(numRows, lastRow)  # a short matrix: each row once
 
     def show(i):
         label = "[" + str(i).rjust(width) + "] " if indices else ""
-        print(label + formatValues(m[i], dec))
+        print(label + format_values(m[i], dec))
 
     for i in range(numRows):
         show(i)
-    print(" . . .")
+    if numRows < lastRow:
+        print(" . . .")
     show(lastRow)
 
 
@@ -73,7 +79,7 @@ def showMatrixPartial(m, numRows, dec, indices):
 class NeuralNetwork:
     """A fully connected numInput-numHidden-numOutput network trained by back-propagation."""
 
-    def __init__(self, numInput, numHidden, numOutput, seed):
+    def __init__(self, numInput, numHidden, numOutput, seed, hiddenActivation="tanh"):
         """Create the network and draw its initial weights from random.Random(seed)."""
         self.ni = numInput
         self.nh = numHidden
@@ -88,6 +94,10 @@ class NeuralNetwork:
 
         self.hBiases = np.zeros(shape=[self.nh], dtype=np.float32)
         self.oBiases = np.zeros(shape=[self.no], dtype=np.float32)
+
+        # the article hard-codes tanh; the other choices change computeOutputs and step 4
+        self.activationName = hiddenActivation
+        self.activation, self.derivative = HIDDEN_ACTIVATIONS[hiddenActivation]
 
         self.rnd = random.Random(seed)  # one generator per network: weights, then shuffles
         self.initializeWeights()
@@ -171,7 +181,7 @@ class NeuralNetwork:
             hSums[j] += self.hBiases[j]
 
         for j in range(self.nh):
-            self.hNodes[j] = self.hypertan(hSums[j])
+            self.hNodes[j] = self.activation(hSums[j])  # tanh: self.hypertan(hSums[j])
 
         for k in range(self.no):
             for j in range(self.nh):
@@ -186,41 +196,52 @@ class NeuralNetwork:
 
         return self.oNodes.copy()
 
-    def train(self, trainData, maxEpochs, learnRate):
-        """Train on the rows of trainData by back-propagation; return the final weights."""
+    def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batchSize=1,
+              errorFunction="mse", printEvery=10):
+        """Train on the rows of trainData by back-propagation; return the final weights.
+
+        The defaults are the article's: online training (one item a step), no momentum,
+        its output signal for the squared error, progress every 10 epochs (0: none).
+        """
+        errorLabel, errorOf, _ = ERROR_FUNCTIONS[errorFunction]
+        self.velocities = [np.zeros_like(w) for w in self.weight_arrays()]  # for momentum
         numTrainItems = len(trainData)
         indices = np.arange(numTrainItems)  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
         while epoch < maxEpochs:
             self.rnd.shuffle(indices)  # scramble the order of the training items
-            for ii in range(numTrainItems):
-                idx = indices[ii]
-                x_values = trainData[idx, :self.ni]  # the input values
-                t_values = trainData[idx, self.ni:]  # the target values
-                grads = self.compute_gradients(x_values, t_values)
-                self.update_weights(grads, learnRate)
+            for start in range(0, numTrainItems, batchSize):
+                batch = indices[start:start + batchSize]  # the article: one item at a time
+                grads = self.batch_gradients(trainData, batch, errorFunction)
+                self.update_weights(grads, learnRate, momentum)
             epoch += 1
 
-            if epoch % 10 == 0:
-                mse = self.meanSquaredError(trainData)
-                print("epoch = " + str(epoch) + " ms error = %0.4f" % mse)
+            if printEvery > 0 and epoch % printEvery == 0:
+                err = errorOf(self, trainData)
+                print("epoch = " + str(epoch) + " " + errorLabel + " = %0.4f" % err)
         return self.getWeights()
 
-    def compute_gradients(self, x_values, t_values):
+    def batch_gradients(self, trainData, batch, errorFunction="mse"):
+        """Return the gradients averaged over the rows of trainData listed in batch."""
+        grads = [self.compute_gradients(trainData[idx, :self.ni], trainData[idx, self.ni:],
+                                        errorFunction) for idx in batch]
+        if len(grads) == 1:
+            return grads[0]  # online training, as in the article
+        return [sum(group) / len(grads) for group in zip(*grads, strict=True)]  # the means
+
+    def compute_gradients(self, x_values, t_values, errorFunction="mse"):
         """Return the gradients of one item's error for every weight and bias (steps 1-6)."""
+        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
         hoGrads = np.zeros(shape=[self.nh, self.no], dtype=np.float32)  # (nh, no)
         obGrads = np.zeros(shape=[self.no], dtype=np.float32)
         ihGrads = np.zeros(shape=[self.ni, self.nh], dtype=np.float32)  # (ni, nh)
         hbGrads = np.zeros(shape=[self.nh], dtype=np.float32)
-        oSignals = np.zeros(shape=[self.no], dtype=np.float32)  # gradients without their inputs
-        hSignals = np.zeros(shape=[self.nh], dtype=np.float32)
+        hSignals = np.zeros(shape=[self.nh], dtype=np.float32)  # gradients without their inputs
 
         self.computeOutputs(x_values)  # results stored in iNodes, hNodes, oNodes
 
         # 1. compute output node signals
-        for k in range(self.no):
-            derivative = (1 - self.oNodes[k]) * self.oNodes[k]  # softmax, diagonal term only
-            oSignals[k] = derivative * (self.oNodes[k] - t_values[k])  # E = (t - o)^2 / 2
+        oSignals = outputSignal(self.oNodes, t_values)  # mse: (1 - o) * o * (o - t)
 
         # 2. compute hidden-to-output weight gradients using output signals
         for j in range(self.nh):
@@ -236,7 +257,7 @@ class NeuralNetwork:
             sum = 0.0
             for k in range(self.no):
                 sum += oSignals[k] * self.hoWeights[j, k]
-            derivative = (1 - self.hNodes[j]) * (1 + self.hNodes[j])  # tanh
+            derivative = self.derivative(self.hNodes[j])  # tanh: (1 - h) * (1 + h)
             hSignals[j] = derivative * sum
 
         # 5. compute input-to-hidden weight gradients using hidden signals
@@ -250,8 +271,10 @@ class NeuralNetwork:
 
         return ihGrads, hbGrads, hoGrads, obGrads  # getWeights order
 
-    def update_weights(self, grads, learnRate):
+    def update_weights(self, grads, learnRate, momentum=0.0):
         """Move every weight and bias a step of learnRate against its gradient."""
+        if momentum != 0.0:
+            return self.momentum_update(grads, learnRate, momentum)
         ihGrads, hbGrads, hoGrads, obGrads = grads
 
         # 1. update input-to-hidden weights
@@ -275,6 +298,17 @@ class NeuralNetwork:
         for k in range(self.no):
             delta = -1.0 * learnRate * obGrads[k]
             self.oBiases[k] += delta
+
+    def momentum_update(self, grads, learnRate, momentum):
+        """Update with classical momentum: v = momentum * v - learnRate * g, then w = w + v."""
+        for weights, g, v in zip(self.weight_arrays(), grads, self.velocities, strict=True):
+            for idx in np.ndindex(weights.shape):
+                v[idx] = momentum * v[idx] - learnRate * g[idx]
+                weights[idx] += v[idx]
+
+    def weight_arrays(self):
+        """Return the weight and bias arrays themselves, in getWeights order."""
+        return [self.ihWeights, self.hBiases, self.hoWeights, self.oBiases]
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
@@ -337,40 +371,330 @@ class NeuralNetwork:
 # The demo
 # ----------------------------------------------------------------------------------------
 
-def main():
-    """Train a 4-5-3 network on the Iris training data and print its accuracies."""
+def main(argv=None):
+    """Train a network on the Iris data (or the files given) and print its accuracies."""
+    opts = parse_options(argv)  # the article's settings unless told otherwise
+    trainDataMatrix, testDataMatrix = load_data(opts)  # read first: outputs = columns - inputs
+
     print("\nBegin NN back-propagation demo\n")
     pv = sys.version
     npv = np.version.version
     print("Using Python version " + str(pv) + "\n and NumPy version " + str(npv))
 
-    numInput = 4
-    numHidden = 5
-    numOutput = 3
+    numInput = opts.inputs
+    numHidden = opts.hidden
+    numOutput = trainDataMatrix.shape[1] - numInput
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
-    nn = NeuralNetwork(numInput, numHidden, numOutput, seed=3)
+    nn = NeuralNetwork(numInput, numHidden, numOutput, seed=opts.seed,
+                       hiddenActivation=opts.activation)
+    if opts.load_weights:  # replaces the drawn weights; the shuffles still follow the seed
+        nn.setWeights(load_weights(opts.load_weights, nn))
 
-    print("\nLoading Iris training and test data")
-    trainDataPath = HERE / "irisTrainData.txt"
-    trainDataMatrix = loadFile(trainDataPath)
+    print("\nLoading " + describe_data(opts) + " training and test data")
     print("\nTraining data:")  # the article's label here says "Test data"
     showMatrixPartial(trainDataMatrix, 4, 1, True)
-    testDataPath = HERE / "irisTestData.txt"
-    testDataMatrix = loadFile(testDataPath)
 
-    maxEpochs = 50
-    learnRate = 0.05
+    maxEpochs = opts.epochs
+    learnRate = opts.lr
     print("\nSetting maxEpochs = " + str(maxEpochs))
-    print("Setting learning rate = %0.3f" % learnRate)
+    print("Setting learning rate = " + format_rate(learnRate))
+    for line in describe_variations(opts):
+        print(line)
     print("\nStarting training")
-    nn.train(trainDataMatrix, maxEpochs, learnRate)
+    nn.train(trainDataMatrix, maxEpochs, learnRate, momentum=opts.momentum,
+             batchSize=opts.batch_size, errorFunction=opts.error, printEvery=opts.print_every)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
     accTest = nn.accuracy(testDataMatrix)
     print("\nAccuracy on %d-item train data = %0.4f" % (len(trainDataMatrix), accTrain))
     print("Accuracy on %d-item test data = %0.4f" % (len(testDataMatrix), accTest))
+    if opts.save_weights:
+        save_weights(opts.save_weights, nn)
+        print("\nWeights saved to " + str(opts.save_weights))
     print("\nEnd demo")
+
+
+# ========================================================================================
+# Beyond the article. Everything below adds to the program above without changing what
+# its default run computes or prints.
+# ========================================================================================
+
+# ----------------------------------------------------------------------------------------
+# Hidden activations, each followed by its derivative. The derivative is written in
+# terms of the activation's value h (what step 4 has at hand in hNodes), not its input.
+# ----------------------------------------------------------------------------------------
+
+def tanh_derivative(h):
+    """Return the slope of tanh where tanh equals h: (1 - h)(1 + h)."""
+    return (1 - h) * (1 + h)
+
+
+def logistic(x):
+    """Return the logistic sigmoid 1 / (1 + e^-x) of a number or array, without overflow."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same function, written so exp cannot overflow
+
+
+def logistic_derivative(h):
+    """Return the slope of the logistic sigmoid where it equals h: h(1 - h)."""
+    return h * (1 - h)
+
+
+def relu(x):
+    """Return max(x, 0) of a number or array."""
+    return np.maximum(x, 0.0)
+
+
+def relu_derivative(h):
+    """Return the slope of ReLU where it equals h: 1 where h > 0, else 0 (0 at 0, too)."""
+    return (h > 0).astype(np.float32)
+
+
+HIDDEN_ACTIVATIONS = {  # name: (activation of one hidden sum, its derivative from h)
+    "tanh": (NeuralNetwork.hypertan, tanh_derivative),
+    "sigmoid": (logistic, logistic_derivative),
+    "relu": (relu, relu_derivative),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# Error functions, each with its output signal: the gradient of the error with respect
+# to the output sums oSums, which step 1 hands on to steps 2-6. o and t are the outputs
+# and targets of one item (no,) or of a batch of items (n, no).
+# ----------------------------------------------------------------------------------------
+
+def mse_signal(o, t):
+    """Return the article's output signal for E = 1/2 sum (t - o)^2: (1 - o) o (o - t).
+
+    (1 - o) o is only the diagonal of the softmax Jacobian, so this is not the exact
+    gradient of E; it still points downhill closely enough to train.
+    """
+    return (1 - o) * o * (o - t)
+
+
+def mse_exact_signal(o, t):
+    """Return the exact gradient of E = 1/2 sum (t - o)^2 through the full softmax Jacobian.
+
+    d o_m / d z_k = o_m (delta_mk - o_k), so dE/dz_k = o_k ((o_k - t_k) - sum_m o_m (o_m - t_m)).
+    """
+    e = o - t
+    return o * (e - np.sum(o * e, axis=-1, keepdims=True))
+
+
+def cross_entropy_error(nn, tdata):
+    """Return the mean over the rows of tdata of -sum t ln o."""
+    total = 0.0
+    for row in tdata:
+        o = nn.computeOutputs(row[:nn.ni])
+        total -= float(np.sum(row[nn.ni:] * np.log(np.maximum(o, 1e-30))))  # ln 0 -> ln 1e-30
+    return total / len(tdata)
+
+
+def cross_entropy_signal(o, t):
+    """Return the exact gradient of -sum t ln(softmax) for one-hot t: o - t."""
+    return o - t
+
+
+ERROR_FUNCTIONS = {  # name: (progress label, error of a data set, output signal)
+    "mse": ("ms error", NeuralNetwork.meanSquaredError, mse_signal),
+    "mse-exact": ("ms error", NeuralNetwork.meanSquaredError, mse_exact_signal),
+    "cross-entropy": ("ce error", cross_entropy_error, cross_entropy_signal),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# Command-line options: the article's settings are the defaults
+# ----------------------------------------------------------------------------------------
+
+def parse_options(argv=None):
+    """Return the command-line options; a bad value exits with argparse's usage message."""
+    p = argparse.ArgumentParser(
+        prog="nn_backprop.py",
+        description="Train a one-hidden-layer network by back-propagation; with no options, "
+                    "the article's Iris demo.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--train", type=Path, metavar="PATH", default=HERE / "irisTrainData.txt",
+                   help="training data: comma-separated, inputs then one-hot targets")
+    p.add_argument("--test", type=Path, metavar="PATH", default=HERE / "irisTestData.txt",
+                   help="test data, with the same columns as the training data")
+    p.add_argument("--inputs", type=whole(1), metavar="N", default=4,
+                   help="number of input columns; the remaining columns are the targets")
+    p.add_argument("--hidden", type=whole(1), metavar="N", default=5,
+                   help="number of hidden nodes")
+    p.add_argument("--epochs", type=whole(1), metavar="N", default=50,
+                   help="passes over the training data")
+    p.add_argument("--lr", type=positive_real, metavar="F", default=0.05,
+                   help="learning rate")
+    p.add_argument("--seed", type=int, metavar="N", default=3,
+                   help="seed of the random numbers (initial weights, then shuffles)")
+    p.add_argument("--print-every", type=whole(0), metavar="N", default=10,
+                   help="print the training error every N epochs; 0 prints none")
+    p.add_argument("--error", choices=list(ERROR_FUNCTIONS), default="mse",
+                   help="error to minimize: mse = the article's output signal, mse-exact = "
+                        "the exact gradient of the squared error, cross-entropy = -sum t ln o")
+    p.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh",
+                   help="hidden-node activation function")
+    p.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
+                   help="classical momentum factor in [0, 1): v = m*v - lr*g; w = w + v")
+    p.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
+                   help="items per weight update (the mean of their gradients); 1 = online")
+    p.add_argument("--save-weights", type=Path, metavar="PATH",
+                   help="after training, write the weights, one number per line")
+    p.add_argument("--load-weights", type=Path, metavar="PATH",
+                   help="start from these weights instead of the random ones")
+    return p.parse_args(argv)
+
+
+def whole(lowest):
+    """Return an argparse type for whole numbers no smaller than lowest."""
+    def convert(text):
+        value = int(text)  # a ValueError becomes argparse's "invalid ... value" message
+        if value < lowest:
+            raise argparse.ArgumentTypeError("%s is below %d" % (text, lowest))
+        return value
+    convert.__name__ = "whole number"
+    return convert
+
+
+def positive_real(text):
+    """Return text as a positive, finite float (argparse type)."""
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("%s is not a positive finite number" % text)
+    return value
+
+
+def momentum_factor(text):
+    """Return text as a float in [0, 1) (argparse type)."""
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("%s is not in [0, 1)" % text)
+    return value
+
+
+positive_real.__name__ = "number"
+momentum_factor.__name__ = "number"
+
+
+def describe_data(opts):
+    """Return 'Iris' for the article's files, else the two file names."""
+    if (opts.train, opts.test) == (HERE / "irisTrainData.txt", HERE / "irisTestData.txt"):
+        return "Iris"
+    return "%s and %s as" % (opts.train, opts.test)
+
+
+def format_rate(learnRate):
+    """Return the learning rate as the article prints it (0.050), or in full if finer."""
+    return "%0.3f" % learnRate if round(learnRate, 3) == learnRate else repr(learnRate)
+
+
+def describe_variations(opts):
+    """Return a 'Setting ...' line for each option that differs from the article."""
+    lines = []
+    if opts.activation != "tanh":
+        lines.append("Setting hidden activation = " + opts.activation)
+    if opts.error != "mse":
+        lines.append("Setting error function = " + opts.error)
+    if opts.momentum != 0.0:
+        lines.append("Setting momentum = " + repr(opts.momentum))
+    if opts.batch_size != 1:
+        lines.append("Setting batch size = " + str(opts.batch_size))
+    if opts.load_weights:
+        lines.append("Starting from the weights in " + str(opts.load_weights))
+    return lines
+
+
+# ----------------------------------------------------------------------------------------
+# Weights files: one number per line in getWeights order, after a '#' line naming the
+# network's shape. 9 significant digits are enough to give back every float32 exactly.
+# ----------------------------------------------------------------------------------------
+
+def weights_header(nn):
+    """Return the first line of a weights file for network nn."""
+    return "# nn_backprop weights %d-%d-%d, in getWeights order" % (nn.ni, nn.nh, nn.no)
+
+
+def save_weights(path, nn):
+    """Write the weights of nn to path (through a temporary file and a rename)."""
+    lines = [weights_header(nn)] + ["%.9g" % w for w in nn.getWeights()]
+    write_atomically(path, "\n".join(lines) + "\n")
+
+
+def load_weights(path, nn):
+    """Return the weights in file path as float32, checked against the shape of nn."""
+    lines = read_lines(path)
+    shape = "%d-%d-%d" % (nn.ni, nn.nh, nn.no)
+    if lines and lines[0].startswith("#"):  # the header save_weights writes
+        saved = re.search(r"\d+-\d+-\d+", lines[0])
+        if saved and saved.group() != shape:
+            fail("%s: weights of a %s network; this one is %s" % (path, saved.group(), shape))
+        lines[0] = ""
+    values = [parse_number(text, path, n) for n, text in enumerate(lines, 1) if text.strip()]
+    tw = NeuralNetwork.totalWeights(nn.ni, nn.nh, nn.no)
+    if len(values) != tw:
+        fail("%s: holds %d weights; a %s network has %d" % (path, len(values), shape, tw))
+    return np.float32(values)
+
+
+# ----------------------------------------------------------------------------------------
+# Checks at the boundaries: files in, files out. A problem ends the run with one line on
+# stderr and exit status 2; the algorithm above never sees bad input.
+# ----------------------------------------------------------------------------------------
+
+class DataError(ValueError):
+    """A data or weights file that cannot be used; the message names the file and line."""
+
+
+def fail(message):
+    """Print message on stderr and exit with status 2."""
+    print("nn_backprop.py: error: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def load_data(opts):
+    """Return the training and test matrices, or fail with the file's problem."""
+    try:
+        return loadFile(opts.train), loadFile(opts.test)
+    except DataError as e:
+        fail(str(e))
+
+
+def read_lines(path):
+    """Return the lines of a text file, failing on a missing, unreadable or binary file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        fail("%s: cannot read: %s" % (path, getattr(e, "strerror", None) or "not a text file"))
+
+
+def parse_number(text, path, lineNumber):
+    """Return text as a finite float, or fail naming the file and line."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value):
+        fail("%s, line %d: %r is not a finite number" % (path, lineNumber, text.strip()))
+    return value
+
+
+def write_atomically(path, text):
+    """Write text to path through a temporary file in the same folder, then rename it."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
+    except OSError as e:
+        fail("%s: cannot write: %s" % (path, e.strerror))
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException as e:
+        os.unlink(tmp)
+        if isinstance(e, OSError):
+            fail("%s: cannot write: %s" % (path, e.strerror))
+        raise
 
 
 if __name__ == "__main__":
