@@ -32,10 +32,16 @@ HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 # ----------------------------------------------------------------------------------------
 
 def loadFile(df):
-    """Return the comma-separated numbers in file df as a float32 matrix, one row a line."""
-    with open(df) as f:
-        rows = [line.rstrip("\n").split(",") for line in f]
-    return np.asarray(rows, dtype=np.float32)
+    """Return the comma-separated numbers in file df as a float32 matrix, one row a line.
+
+    Raises DataError, naming the file and line, for anything that is not such a matrix.
+    """
+    lines = read_lines(df)  # a readable text file, no blank lines between rows
+    try:  # NumPy's parser: fast, and no Python object per value
+        matrix = np.loadtxt(lines, delimiter=",", dtype=np.float32, comments=None, ndmin=2)
+    except ValueError:
+        matrix = parse_lines(df, lines)  # slow, but names the line at fault
+    return check_finite(df, matrix)
 
 
 def format_values(v, dec):
@@ -108,6 +114,8 @@ class NeuralNetwork:
         if len(weights) != tw:  # the article only printed a warning here
             raise ValueError("setWeights: got %d values, a %d-%d-%d network has %d"
                              % (len(weights), self.ni, self.nh, self.no, tw))
+        if not np.all(np.isfinite(np.asarray(weights, dtype=np.float32))):
+            raise ValueError("setWeights: the weights must be finite numbers")
         idx = 0
         for i in range(self.ni):
             for j in range(self.nh):
@@ -215,6 +223,8 @@ class NeuralNetwork:
                 grads = self.batch_gradients(trainData, batch, errorFunction)
                 self.update_weights(grads, learnRate, momentum)
             epoch += 1
+            if not all(np.isfinite(w).all() for w in self.weight_arrays()):
+                raise DivergenceError(epoch)
 
             if printEvery > 0 and epoch % printEvery == 0:
                 err = errorOf(self, trainData)
@@ -374,7 +384,9 @@ class NeuralNetwork:
 def main(argv=None):
     """Train a network on the Iris data (or the files given) and print its accuracies."""
     opts = parse_options(argv)  # the article's settings unless told otherwise
-    trainDataMatrix, testDataMatrix = load_data(opts)  # read first: outputs = columns - inputs
+    trainDataMatrix = loadFile(opts.train)  # read first: outputs = columns - inputs
+    testDataMatrix = loadFile(opts.test)
+    check_options(opts, trainDataMatrix, testDataMatrix)
 
     print("\nBegin NN back-propagation demo\n")
     pv = sys.version
@@ -624,59 +636,141 @@ def load_weights(path, nn):
     """Return the weights in file path as float32, checked against the shape of nn."""
     lines = read_lines(path)
     shape = "%d-%d-%d" % (nn.ni, nn.nh, nn.no)
-    if lines and lines[0].startswith("#"):  # the header save_weights writes
+    firstLine = 1
+    if lines[0].startswith("#"):  # the header save_weights writes
         saved = re.search(r"\d+-\d+-\d+", lines[0])
         if saved and saved.group() != shape:
-            fail("%s: weights of a %s network; this one is %s" % (path, saved.group(), shape))
-        lines[0] = ""
-    values = [parse_number(text, path, n) for n, text in enumerate(lines, 1) if text.strip()]
+            raise DataError("%s: weights of a %s network; this one is %s"
+                            % (path, saved.group(), shape))
+        lines, firstLine = lines[1:], 2
+    values = check_finite(path, parse_lines(path, lines, firstLine), firstLine)
+    if values.shape[1] != 1:
+        raise DataError("%s, line %d: one number per line, please" % (path, firstLine))
     tw = NeuralNetwork.totalWeights(nn.ni, nn.nh, nn.no)
     if len(values) != tw:
-        fail("%s: holds %d weights; a %s network has %d" % (path, len(values), shape, tw))
-    return np.float32(values)
+        raise DataError("%s: holds %d weights; a %s network has %d"
+                        % (path, len(values), shape, tw))
+    return values[:, 0]
 
 
 # ----------------------------------------------------------------------------------------
-# Checks at the boundaries: files in, files out. A problem ends the run with one line on
-# stderr and exit status 2; the algorithm above never sees bad input.
+# Checks at the boundaries: files in, options, files out. A problem ends the run with one
+# line on stderr and exit status 2, so the algorithm above never sees bad input.
 # ----------------------------------------------------------------------------------------
 
 class DataError(ValueError):
-    """A data or weights file that cannot be used; the message names the file and line."""
+    """A data or weights file, or an option, that cannot be used; the message says where."""
 
 
-def fail(message):
-    """Print message on stderr and exit with status 2."""
-    print("nn_backprop.py: error: " + message, file=sys.stderr)
-    sys.exit(2)
+class DivergenceError(ArithmeticError):
+    """Training produced weights that are not finite numbers."""
 
-
-def load_data(opts):
-    """Return the training and test matrices, or fail with the file's problem."""
-    try:
-        return loadFile(opts.train), loadFile(opts.test)
-    except DataError as e:
-        fail(str(e))
+    def __init__(self, epoch):
+        super().__init__("training stopped being finite in epoch %d (a weight became NaN or "
+                         "infinite); try a smaller learning rate (--lr)" % epoch)
 
 
 def read_lines(path):
-    """Return the lines of a text file, failing on a missing, unreadable or binary file."""
+    """Return the lines of a text file, without trailing blank lines; raise DataError if none."""
     try:
         with open(path, "rb") as f:
-            return f.read().decode("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        fail("%s: cannot read: %s" % (path, getattr(e, "strerror", None) or "not a text file"))
+            raw = f.read()
+        text = raw.decode("utf-8-sig")
+    except IsADirectoryError:
+        raise DataError("%s: is a folder, not a file" % path) from None
+    except OSError as e:
+        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+    except UnicodeDecodeError:
+        raise DataError("%s: not a text file (it is not UTF-8 text)" % path) from None
+    if "\0" in text:
+        raise DataError("%s: not a text file (it holds NUL bytes)" % path)
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():  # blank lines at the end are harmless
+        lines.pop()
+    if not lines:
+        raise DataError("%s: holds no data" % path)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            raise DataError("%s, line %d: blank line between rows of data" % (path, n))
+    return lines
 
 
-def parse_number(text, path, lineNumber):
-    """Return text as a finite float, or fail naming the file and line."""
+def parse_lines(path, lines, firstLine=1):
+    """Return comma-separated lines as a float32 matrix, or raise DataError at the first fault."""
+    rows = []
+    for n, line in enumerate(lines, firstLine):
+        fields = line.split(",")
+        if rows and len(fields) != len(rows[0]):
+            raise DataError("%s, line %d: %d values, but line %d has %d"
+                            % (path, n, len(fields), firstLine, len(rows[0])))
+        rows.append([parse_number(path, n, c, field, line) for c, field in enumerate(fields, 1)])
+    with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
+        return np.float32(rows).reshape(len(rows), -1)
+
+
+def parse_number(path, lineNumber, column, field, line):
+    """Return field as a float, or raise DataError naming where it is and what is wrong."""
     try:
-        value = float(text)
+        return float(field)
     except ValueError:
-        value = None
-    if value is None or not math.isfinite(value):
-        fail("%s, line %d: %r is not a finite number" % (path, lineNumber, text.strip()))
-    return value
+        pass
+    where = "%s, line %d, column %d" % (path, lineNumber, column)
+    if not field.strip():
+        raise DataError(where + ": empty value")
+    if "," not in line and any(sep in line for sep in ";\t |"):
+        raise DataError(where + ": %r is not a number; separate values with commas"
+                        % shorten(field))
+    if lineNumber == 1:
+        raise DataError(where + ": %r is not a number (a header line? the file must hold only "
+                        "numbers)" % shorten(field))
+    raise DataError(where + ": %r is not a number" % shorten(field))
+
+
+def shorten(text, most=30):
+    """Return text cut to at most characters, for an error message."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def check_finite(path, matrix, firstLine=1):
+    """Return matrix if every value is a finite float32, else raise DataError at the first."""
+    bad = np.argwhere(~np.isfinite(matrix))
+    if len(bad):
+        row, column = bad[0]
+        raise DataError("%s, line %d, column %d: not a finite float32 number (NaN, infinity or "
+                        "beyond 3.4e38)" % (path, firstLine + row, column + 1))
+    return matrix
+
+
+def check_options(opts, trainData, testData):
+    """Raise DataError unless the data suit --inputs and --save-weights names a safe file."""
+    columns = trainData.shape[1]
+    if opts.inputs >= columns:
+        raise DataError("--inputs %d: %s has %d columns, which leaves no target columns"
+                        % (opts.inputs, opts.train, columns))
+    if testData.shape[1] != columns:
+        raise DataError("%s has %d columns, but the training data %s has %d"
+                        % (opts.test, testData.shape[1], opts.train, columns))
+    for path, data in ((opts.train, trainData), (opts.test, testData)):
+        targets = data[:, opts.inputs:]
+        one_hot = np.all((targets == 0) | (targets == 1), axis=1) & (targets.sum(axis=1) == 1)
+        if not one_hot.all():
+            n = int(np.argmin(one_hot))
+            raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
+                            % (path, n + 1, opts.inputs + 1, columns,
+                               ",".join("%g" % v for v in targets[n])))
+    if opts.save_weights:
+        check_output_path(opts.save_weights, opts)
+
+
+def check_output_path(path, opts):
+    """Raise DataError unless path can be written as an output without touching the data."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise DataError("%s: the folder %s does not exist" % (path, path.parent))
+    if path.is_dir():
+        raise DataError("%s: is a folder; name a file" % path)
+    if path.exists() and any(path.samefile(d) for d in (opts.train, opts.test) if d.exists()):
+        raise DataError("%s: is a data file; the script never overwrites its data" % path)
 
 
 def write_atomically(path, text):
@@ -685,19 +779,33 @@ def write_atomically(path, text):
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
     except OSError as e:
-        fail("%s: cannot write: %s" % (path, e.strerror))
+        raise DataError("%s: cannot write: %s" % (path, e.strerror)) from None
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException as e:
-        os.unlink(tmp)
+        os.unlink(tmp)  # a failed or interrupted write leaves no partial file behind
         if isinstance(e, OSError):
-            fail("%s: cannot write: %s" % (path, e.strerror))
+            raise DataError("%s: cannot write: %s" % (path, e.strerror)) from None
         raise
 
 
+def cli(argv=None):
+    """Run main; turn bad input into one line on stderr and exit status 2."""
+    try:
+        with np.errstate(all="ignore"):  # a run that diverges is reported once, below
+            main(argv)
+    except (DataError, DivergenceError) as e:
+        print("nn_backprop.py: error: %s" % e, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nn_backprop.py: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(cli())
 
 # end script

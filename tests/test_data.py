@@ -79,3 +79,12 @@ def test_load_file_reads_the_training_file_as_float32():
     m = nb.loadFile(TRAIN)
     assert m.dtype == np.float32 and m.shape == (120, 7)
     np.testing.assert_array_equal(m[0], np.float32([5.1, 3.5, 1.4, 0.2, 1, 0, 0]))
+
+
+def test_script_refuses_a_missing_output_folder(tmp_path):
+    script = ROOT / "make_iris_split.py"
+    result = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "nope")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--out" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "nope").exists()
