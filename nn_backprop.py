@@ -103,7 +103,8 @@ class NeuralNetwork:
 
         # the article hard-codes tanh; the other choices change computeOutputs and step 4
         self.activationName = hiddenActivation
-        self.activation, self.derivative = HIDDEN_ACTIVATIONS[hiddenActivation]
+        self.activation, self.array_activation, self.derivative = \
+            HIDDEN_ACTIVATIONS[hiddenActivation]
 
         self.rnd = random.Random(seed)  # one generator per network: weights, then shuffles
         self.initializeWeights()
@@ -212,7 +213,8 @@ class NeuralNetwork:
         its output signal for the squared error, progress every 10 epochs (0: none).
         """
         errorLabel, errorOf, _ = ERROR_FUNCTIONS[errorFunction]
-        self.velocities = [np.zeros_like(w) for w in self.weight_arrays()]  # for momentum
+        tw = self.totalWeights(self.ni, self.nh, self.no)
+        self.velocity = np.zeros(shape=[tw], dtype=np.float32)  # momentum, getWeights order
         numTrainItems = len(trainData)
         indices = np.arange(numTrainItems)  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
@@ -311,7 +313,8 @@ class NeuralNetwork:
 
     def momentum_update(self, grads, learnRate, momentum):
         """Update with classical momentum: v = momentum * v - learnRate * g, then w = w + v."""
-        for weights, g, v in zip(self.weight_arrays(), grads, self.velocities, strict=True):
+        velocities = self.views(self.velocity)
+        for weights, g, v in zip(self.weight_arrays(), grads, velocities, strict=True):
             for idx in np.ndindex(weights.shape):
                 v[idx] = momentum * v[idx] - learnRate * g[idx]
                 weights[idx] += v[idx]
@@ -319,6 +322,14 @@ class NeuralNetwork:
     def weight_arrays(self):
         """Return the weight and bias arrays themselves, in getWeights order."""
         return [self.ihWeights, self.hBiases, self.hoWeights, self.oBiases]
+
+    def views(self, flat):
+        """Return a flat getWeights-ordered vector as four arrays shaped like the weights."""
+        a = self.ni * self.nh
+        b = a + self.nh
+        c = b + self.nh * self.no
+        return [flat[:a].reshape(self.ni, self.nh), flat[a:b],
+                flat[b:c].reshape(self.nh, self.no), flat[c:]]
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
@@ -397,8 +408,9 @@ def main(argv=None):
     numHidden = opts.hidden
     numOutput = trainDataMatrix.shape[1] - numInput
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
-    nn = NeuralNetwork(numInput, numHidden, numOutput, seed=opts.seed,
-                       hiddenActivation=opts.activation)
+    Network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
+    nn = Network(numInput, numHidden, numOutput, seed=opts.seed,
+                 hiddenActivation=opts.activation)
     if opts.load_weights:  # replaces the drawn weights; the shuffles still follow the seed
         nn.setWeights(load_weights(opts.load_weights, nn))
 
@@ -462,10 +474,10 @@ def relu_derivative(h):
     return (h > 0).astype(np.float32)
 
 
-HIDDEN_ACTIVATIONS = {  # name: (activation of one hidden sum, its derivative from h)
-    "tanh": (NeuralNetwork.hypertan, tanh_derivative),
-    "sigmoid": (logistic, logistic_derivative),
-    "relu": (relu, relu_derivative),
+HIDDEN_ACTIVATIONS = {  # name: (activation of one sum, of a whole array, derivative from h)
+    "tanh": (NeuralNetwork.hypertan, np.tanh, tanh_derivative),
+    "sigmoid": (logistic, logistic, logistic_derivative),
+    "relu": (relu, relu, relu_derivative),
 }
 
 
@@ -515,6 +527,123 @@ ERROR_FUNCTIONS = {  # name: (progress label, error of a data set, output signal
 
 
 # ----------------------------------------------------------------------------------------
+# The matrix engine: the same network, weights, random stream and float32 arithmetic,
+# with NumPy array operations in place of the element loops. A batch of n items is a
+# matrix of n rows (n = 1 for the article's online training).
+# ----------------------------------------------------------------------------------------
+
+class MatrixNeuralNetwork(NeuralNetwork):
+    """NeuralNetwork with each loop over nodes replaced by one array operation."""
+
+    def __init__(self, *args, **kwargs):
+        """Create the network as NeuralNetwork does, then keep its weights in one vector."""
+        super().__init__(*args, **kwargs)
+        # the weights live in one float32 vector in getWeights order, and the four arrays
+        # are views of it, so one array operation updates every weight and bias
+        self.flat = np.concatenate([w.ravel() for w in self.weight_arrays()])  # (tw,)
+        self.ihWeights, self.hBiases, self.hoWeights, self.oBiases = self.views(self.flat)
+        self.gradsFlat = np.zeros_like(self.flat)  # the same for the gradients
+        self.grads = self.views(self.gradsFlat)
+        self.step = np.zeros_like(self.flat)  # scratch for the update: no allocation per step
+
+    def getWeights(self):
+        """Return all weights and biases as one float32 vector, in the documented order."""
+        return self.flat.copy()  # it is already in that order
+
+    def computeOutputs(self, xValues):
+        """Feed xValues forward; store the node values and return a copy of the outputs."""
+        self.iNodes[:] = xValues
+        self.hNodes[:], self.oNodes[:] = self.forward(self.iNodes)
+        return self.oNodes.copy()
+
+    def forward(self, xValues):
+        """Return the hidden and output node values for inputs of shape (ni,) or (n, ni)."""
+        hSums = xValues.dot(self.ihWeights) + self.hBiases  # (n, nh): the hSums[j] += loops
+        hNodes = self.array_activation(hSums)  # (n, nh)
+        oSums = hNodes.dot(self.hoWeights) + self.oBiases  # (n, no): the oSums[k] += loops
+        return hNodes, self.softmax(oSums)  # (n, nh), (n, no)
+
+    def compute_gradients(self, x_values, t_values, errorFunction="mse"):
+        """Return the gradients of one item's error: steps 1-6 with vectors.
+
+        The arrays returned are views of self.gradsFlat, overwritten by the next call.
+        """
+        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
+        ihGrads, hbGrads, hoGrads, obGrads = self.grads
+        hNodes, oNodes = self.forward(x_values)  # (nh,), (no,)
+        # 1. compute output node signals
+        oSignals = outputSignal(oNodes, t_values)  # (no,)
+        # 2. compute hidden-to-output weight gradients using output signals
+        np.multiply.outer(hNodes, oSignals, out=hoGrads)  # (nh, no): oSignals[k] * hNodes[j]
+        # 3. compute output node bias gradients using output signals
+        obGrads[:] = oSignals  # (no,)
+        # 4. compute hidden node signals
+        hSignals = self.derivative(hNodes) * self.hoWeights.dot(oSignals)  # (nh,): sum over k
+        # 5. compute input-to-hidden weight gradients using hidden signals
+        np.multiply.outer(x_values, hSignals, out=ihGrads)  # (ni, nh): hSignals[j] * iNodes[i]
+        # 6. compute hidden node bias gradients using hidden signals
+        hbGrads[:] = hSignals  # (nh,)
+        return self.grads
+
+    def batch_gradients(self, trainData, batch, errorFunction="mse"):
+        """Return the gradients averaged over the rows of trainData listed in batch.
+
+        One item (online training) goes through compute_gradients with vectors; a batch
+        of n items goes through the same six steps with (n, ...) matrices.
+        """
+        if len(batch) == 1:
+            row = trainData[batch[0]]  # (ni + no,)
+            return self.compute_gradients(row[:self.ni], row[self.ni:], errorFunction)
+        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
+        ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.gradsFlat
+        rows = trainData.take(batch, axis=0)  # (n, ni + no)
+        xValues, tValues = rows[:, :self.ni], rows[:, self.ni:]  # (n, ni), (n, no)
+        hNodes, oNodes = self.forward(xValues)  # (n, nh), (n, no)
+        # 1. compute output node signals
+        oSignals = outputSignal(oNodes, tValues) / np.float32(len(batch))  # (n, no)
+        # (divided by n here, every gradient below is linear in it: the sums are means)
+        # 2. compute hidden-to-output weight gradients using output signals
+        np.matmul(hNodes.T, oSignals, out=hoGrads)  # (nh, no): the n outer products, summed
+        # 3. compute output node bias gradients using output signals
+        oSignals.sum(axis=0, out=obGrads)  # (no,)
+        # 4. compute hidden node signals
+        hSignals = self.derivative(hNodes) * oSignals.dot(self.hoWeights.T)  # (n, nh)
+        # 5. compute input-to-hidden weight gradients using hidden signals
+        np.matmul(xValues.T, hSignals, out=ihGrads)  # (ni, nh)
+        # 6. compute hidden node bias gradients using hidden signals
+        hSignals.sum(axis=0, out=hbGrads)  # (nh,)
+        return self.grads
+
+    def update_weights(self, grads, learnRate, momentum=0.0):
+        """Move every weight and bias against its gradient, all in one array operation."""
+        g = self.gradsFlat if grads is self.grads else np.concatenate([np.ravel(a) for a in grads])
+        if momentum != 0.0:
+            self.velocity *= momentum  # v = momentum * v - learnRate * g
+            self.velocity -= np.multiply(g, learnRate, out=self.step)
+            self.flat += self.velocity
+        else:
+            self.flat += np.multiply(g, -1.0 * learnRate, out=self.step)  # update steps 1-4
+
+    def accuracy(self, tdata):
+        """Return the fraction of rows of tdata whose largest output is the target's 1."""
+        oNodes = self.forward(tdata[:, :self.ni])[1]  # (n, no)
+        hits = tdata[np.arange(len(tdata)), self.ni + np.argmax(oNodes, axis=1)] == 1.0
+        return float(np.mean(hits))
+
+    def meanSquaredError(self, tdata):
+        """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
+        oNodes = self.forward(tdata[:, :self.ni])[1]  # (n, no)
+        return float(np.sum((tdata[:, self.ni:] - oNodes) ** 2)) / len(tdata)
+
+    @staticmethod
+    def softmax(oSums):
+        """Return the softmax of each row of oSums, shifted by the row's maximum."""
+        # the ufuncs' own reduce methods: for one item they cost half of .max() and .sum()
+        e = np.exp(oSums - np.maximum.reduce(oSums, axis=-1, keepdims=True))
+        return e / np.add.reduce(e, axis=-1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------------------
 # Command-line options: the article's settings are the defaults
 # ----------------------------------------------------------------------------------------
 
@@ -550,6 +679,9 @@ def parse_options(argv=None):
                    help="classical momentum factor in [0, 1): v = m*v - lr*g; w = w + v")
     p.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
                    help="items per weight update (the mean of their gradients); 1 = online")
+    p.add_argument("--engine", choices=["loops", "matrix"], default="loops",
+                   help="loops = the article's element loops; matrix = the same algorithm "
+                        "with NumPy array operations")
     p.add_argument("--save-weights", type=Path, metavar="PATH",
                    help="after training, write the weights, one number per line")
     p.add_argument("--load-weights", type=Path, metavar="PATH",
@@ -611,6 +743,8 @@ def describe_variations(opts):
         lines.append("Setting momentum = " + repr(opts.momentum))
     if opts.batch_size != 1:
         lines.append("Setting batch size = " + str(opts.batch_size))
+    if opts.engine != "loops":
+        lines.append("Setting engine = " + opts.engine)
     if opts.load_weights:
         lines.append("Starting from the weights in " + str(opts.load_weights))
     return lines
