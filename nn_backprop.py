@@ -206,17 +206,18 @@ class NeuralNetwork:
         return self.oNodes.copy()
 
     def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batchSize=1,
-              errorFunction="mse", printEvery=10):
+              errorFunction="mse", printEvery=10, onEpoch=None):
         """Train on the rows of trainData by back-propagation; return the final weights.
 
         The defaults are the article's: online training (one item a step), no momentum,
         its output signal for the squared error, progress every 10 epochs (0: none).
+        onEpoch, if given, is called with the epoch number after each epoch.
         """
         errorLabel, errorOf, _ = ERROR_FUNCTIONS[errorFunction]
         tw = self.totalWeights(self.ni, self.nh, self.no)
         self.velocity = np.zeros(shape=[tw], dtype=np.float32)  # momentum, getWeights order
         numTrainItems = len(trainData)
-        indices = np.arange(numTrainItems)  # 0, 1, .. n-1, shuffled in place every epoch
+        indices = list(range(numTrainItems))  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
         while epoch < maxEpochs:
             self.rnd.shuffle(indices)  # scramble the order of the training items
@@ -227,6 +228,8 @@ class NeuralNetwork:
             epoch += 1
             if not all(np.isfinite(w).all() for w in self.weight_arrays()):
                 raise DivergenceError(epoch)
+            if onEpoch:
+                onEpoch(epoch)  # e.g. --plot records the error here
 
             if printEvery > 0 and epoch % printEvery == 0:
                 err = errorOf(self, trainData)
@@ -424,9 +427,15 @@ def main(argv=None):
     print("Setting learning rate = " + format_rate(learnRate))
     for line in describe_variations(opts):
         print(line)
+    if opts.check_gradients:
+        check_gradients(nn, trainDataMatrix[0], opts.error)
+    if opts.trace:
+        trace_training(nn, opts.trace)
+    history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, momentum=opts.momentum,
-             batchSize=opts.batch_size, errorFunction=opts.error, printEvery=opts.print_every)
+             batchSize=opts.batch_size, errorFunction=opts.error, printEvery=opts.print_every,
+             onEpoch=history.record if history else None)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
@@ -436,6 +445,9 @@ def main(argv=None):
     if opts.save_weights:
         save_weights(opts.save_weights, nn)
         print("\nWeights saved to " + str(opts.save_weights))
+    if opts.plot:
+        history.plot(opts.plot, describe_run(opts, nn))
+        print("\nPlot written to " + str(opts.plot))
     print("\nEnd demo")
 
 
@@ -553,15 +565,15 @@ class MatrixNeuralNetwork(NeuralNetwork):
     def computeOutputs(self, xValues):
         """Feed xValues forward; store the node values and return a copy of the outputs."""
         self.iNodes[:] = xValues
-        self.hNodes[:], self.oNodes[:] = self.forward(self.iNodes)
+        _, self.hNodes[:], _, self.oNodes[:] = self.forward(self.iNodes)
         return self.oNodes.copy()
 
     def forward(self, xValues):
-        """Return the hidden and output node values for inputs of shape (ni,) or (n, ni)."""
+        """Return hSums, hNodes, oSums and oNodes for inputs of shape (ni,) or (n, ni)."""
         hSums = xValues.dot(self.ihWeights) + self.hBiases  # (n, nh): the hSums[j] += loops
         hNodes = self.array_activation(hSums)  # (n, nh)
         oSums = hNodes.dot(self.hoWeights) + self.oBiases  # (n, no): the oSums[k] += loops
-        return hNodes, self.softmax(oSums)  # (n, nh), (n, no)
+        return hSums, hNodes, oSums, MatrixNeuralNetwork.softmax(oSums)  # oNodes: (n, no)
 
     def compute_gradients(self, x_values, t_values, errorFunction="mse"):
         """Return the gradients of one item's error: steps 1-6 with vectors.
@@ -570,7 +582,7 @@ class MatrixNeuralNetwork(NeuralNetwork):
         """
         outputSignal = ERROR_FUNCTIONS[errorFunction][2]
         ihGrads, hbGrads, hoGrads, obGrads = self.grads
-        hNodes, oNodes = self.forward(x_values)  # (nh,), (no,)
+        _, hNodes, _, oNodes = self.forward(x_values)  # (nh,), (no,)
         # 1. compute output node signals
         oSignals = outputSignal(oNodes, t_values)  # (no,)
         # 2. compute hidden-to-output weight gradients using output signals
@@ -598,7 +610,7 @@ class MatrixNeuralNetwork(NeuralNetwork):
         ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.gradsFlat
         rows = trainData.take(batch, axis=0)  # (n, ni + no)
         xValues, tValues = rows[:, :self.ni], rows[:, self.ni:]  # (n, ni), (n, no)
-        hNodes, oNodes = self.forward(xValues)  # (n, nh), (n, no)
+        _, hNodes, _, oNodes = self.forward(xValues)  # (n, nh), (n, no)
         # 1. compute output node signals
         oSignals = outputSignal(oNodes, tValues) / np.float32(len(batch))  # (n, no)
         # (divided by n here, every gradient below is linear in it: the sums are means)
@@ -626,13 +638,13 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
-        oNodes = self.forward(tdata[:, :self.ni])[1]  # (n, no)
+        oNodes = self.forward(tdata[:, :self.ni])[3]  # (n, no)
         hits = tdata[np.arange(len(tdata)), self.ni + np.argmax(oNodes, axis=1)] == 1.0
         return float(np.mean(hits))
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
-        oNodes = self.forward(tdata[:, :self.ni])[1]  # (n, no)
+        oNodes = self.forward(tdata[:, :self.ni])[3]  # (n, no)
         return float(np.sum((tdata[:, self.ni:] - oNodes) ** 2)) / len(tdata)
 
     @staticmethod
@@ -641,6 +653,153 @@ class MatrixNeuralNetwork(NeuralNetwork):
         # the ufuncs' own reduce methods: for one item they cost half of .max() and .sum()
         e = np.exp(oSums - np.maximum.reduce(oSums, axis=-1, keepdims=True))
         return e / np.add.reduce(e, axis=-1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------------------
+# Learning aids: watch one step, check the gradient, plot the error. None of them draws
+# from the network's random stream or changes a weight, so training is the same with them.
+# ----------------------------------------------------------------------------------------
+
+def trace_training(nn, steps):
+    """Make nn print every intermediate value of its first steps training steps."""
+    batch_gradients, update_weights = nn.batch_gradients, nn.update_weights
+    traced = []  # the steps printed so far
+
+    def traced_batch_gradients(trainData, batch, errorFunction="mse"):
+        grads = batch_gradients(trainData, batch, errorFunction)
+        if len(traced) < steps:
+            show_step(nn, trainData.take(batch, axis=0), batch, grads, errorFunction,
+                      len(traced) + 1)
+        return grads
+
+    def traced_update_weights(grads, learnRate, momentum=0.0):
+        update_weights(grads, learnRate, momentum)
+        if len(traced) < steps:
+            traced.append(True)
+            print("--- weights after the update ---")
+            for name, w in zip(WEIGHT_NAMES, nn.weight_arrays(), strict=True):
+                show_named(name, w)
+
+    nn.batch_gradients, nn.update_weights = traced_batch_gradients, traced_update_weights
+
+
+WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
+
+
+def show_named(name, values):
+    """Print a name, then values as a vector or matrix with 4 decimals."""
+    print(name + ":")
+    (showMatrix if np.ndim(values) == 2 else showVector)(values, 4)
+
+
+def show_step(nn, rows, batch, grads, errorFunction, number):
+    """Print the named values of one training step on rows (one row per item of batch)."""
+    ihGrads, hbGrads, hoGrads, obGrads = grads
+    iNodes, tValues = rows[:, :nn.ni], rows[:, nn.ni:]  # (n, ni), (n, no)
+    hSums, hNodes, oSums, oNodes = MatrixNeuralNetwork.forward(nn, iNodes)
+    oSignals = ERROR_FUNCTIONS[errorFunction][2](oNodes, tValues)  # step 1
+    hSignals = nn.derivative(hNodes) * oSignals.dot(nn.hoWeights.T)  # step 4
+    one = len(batch) == 1  # one item: vectors; a batch: a row per item
+    items = ", ".join(str(i) for i in batch)
+    print("\n--- training step %d: %s %s%s ---" % (
+        number, "item" if one else "items", items, "" if one else " (the gradients are means)"))
+    for name, values in (("iNodes", iNodes), ("hSums", hSums), ("hNodes", hNodes),
+                         ("oSums", oSums), ("oNodes", oNodes), ("targets", tValues),
+                         ("oSignals", oSignals), ("hoGrads", hoGrads), ("obGrads", obGrads),
+                         ("hSignals", hSignals), ("ihGrads", ihGrads), ("hbGrads", hbGrads)):
+        show_named(name, values[0] if one and name in ROW_VALUES else values)
+
+
+ROW_VALUES = {"iNodes", "hSums", "hNodes", "oSums", "oNodes", "targets", "oSignals", "hSignals"}
+
+
+def check_gradients(nn, row, errorFunction):
+    """Print how far the update direction is from central differences of the error."""
+    x, t = np.float64(row[:nn.ni]), np.float64(row[nn.ni:])
+    grads = nn.compute_gradients(row[:nn.ni], row[nn.ni:], errorFunction)
+    w = np.float64(nn.getWeights())
+    numeric = np.zeros_like(w)
+    step = 1e-6
+    for i in range(len(w)):  # central differences, restoring each weight afterwards
+        old = w[i]
+        w[i] = old + step
+        plus = error_of_item(nn, w, x, t, errorFunction)
+        w[i] = old - step
+        minus = error_of_item(nn, w, x, t, errorFunction)
+        w[i] = old
+        numeric[i] = (plus - minus) / (2 * step)
+    print("\nGradient check on training row 0 (error %s, activation %s):"
+          % (errorFunction, nn.activationName))
+    worst = 0.0
+    for name, g, n in zip(WEIGHT_NAMES, grads, nn.views(numeric), strict=True):
+        difference = relative_difference(np.float64(g), n)
+        worst = max(worst, difference)
+        print("  %-9s largest relative difference %.2e" % (name, difference))
+    print("max relative difference: %.2e" % worst)
+    if errorFunction == "mse":
+        print("The article's output signal (1 - o) o (o - t) keeps only the diagonal of the "
+              "softmax derivative and leaves out its off-diagonal terms -o_j o_k, so it is not "
+              "the gradient of its own error.\nUse --error mse-exact for the exact gradient of "
+              "the same squared error (or --error cross-entropy).")
+
+
+def error_of_item(nn, w, x, t, errorFunction):
+    """Return the error of one item for flat float64 weights w (getWeights order)."""
+    ihWeights, hBiases, hoWeights, oBiases = nn.views(w)
+    hNodes = nn.array_activation(x.dot(ihWeights) + hBiases)
+    oNodes = MatrixNeuralNetwork.softmax(hNodes.dot(hoWeights) + oBiases)
+    if errorFunction == "cross-entropy":
+        return -np.sum(t * np.log(oNodes))
+    return 0.5 * np.sum((t - oNodes) ** 2)  # mse and mse-exact minimize the same error
+
+
+def relative_difference(a, b):
+    """Return max|a - b| / max(max|a|, max|b|): the difference relative to the scale."""
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
+
+
+class History:
+    """The error and the train and test accuracy after each epoch, for --plot."""
+
+    def __init__(self, nn, trainData, testData, errorFunction):
+        """Remember what to measure after each epoch."""
+        self.nn, self.trainData, self.testData = nn, trainData, testData
+        self.errorLabel, self.errorOf, _ = ERROR_FUNCTIONS[errorFunction]
+        self.epochs, self.errors, self.trainAccuracy, self.testAccuracy = [], [], [], []
+
+    def record(self, epoch):
+        """Measure the network after this epoch."""
+        self.epochs.append(epoch)
+        self.errors.append(self.errorOf(self.nn, self.trainData))
+        self.trainAccuracy.append(self.nn.accuracy(self.trainData))
+        self.testAccuracy.append(self.nn.accuracy(self.testData))
+
+    def plot(self, path, title):
+        """Write the history as a PNG to path (through a temporary file and a rename)."""
+        import matplotlib
+        matplotlib.use("Agg")  # files only, no window
+        import matplotlib.pyplot as plt
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
+        top.plot(self.epochs, self.errors, color="tab:red")
+        top.set_ylabel(self.errorLabel + " (training data)")
+        top.set_title(title, fontsize=9)
+        bottom.plot(self.epochs, self.trainAccuracy, label="train")
+        bottom.plot(self.epochs, self.testAccuracy, label="test")
+        bottom.set_xlabel("epoch")
+        bottom.set_ylabel("accuracy")
+        bottom.legend()
+        fig.tight_layout()
+        write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=100))
+        plt.close(fig)
+
+
+def describe_run(opts, nn):
+    """Return a two-line summary of the options of this run, for the plot's title."""
+    return ("nn_backprop.py, %d-%d-%d network, %s hidden nodes, error %s\n"
+            "learning rate %g, momentum %g, batch size %d, seed %d, %s engine"
+            % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, opts.momentum,
+               opts.batch_size, opts.seed, opts.engine))
 
 
 # ----------------------------------------------------------------------------------------
@@ -682,6 +841,13 @@ def parse_options(argv=None):
     p.add_argument("--engine", choices=["loops", "matrix"], default="loops",
                    help="loops = the article's element loops; matrix = the same algorithm "
                         "with NumPy array operations")
+    p.add_argument("--trace", type=whole(0), metavar="N", default=0,
+                   help="print every intermediate value of the first N training steps")
+    p.add_argument("--check-gradients", action="store_true",
+                   help="before training, compare the update direction with central "
+                        "differences of the error on the first training row")
+    p.add_argument("--plot", type=Path, metavar="PATH",
+                   help="write a PNG of the error and accuracies per epoch (needs matplotlib)")
     p.add_argument("--save-weights", type=Path, metavar="PATH",
                    help="after training, write the weights, one number per line")
     p.add_argument("--load-weights", type=Path, metavar="PATH",
@@ -763,7 +929,8 @@ def weights_header(nn):
 def save_weights(path, nn):
     """Write the weights of nn to path (through a temporary file and a rename)."""
     lines = [weights_header(nn)] + ["%.9g" % w for w in nn.getWeights()]
-    write_atomically(path, "\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    write_atomically(path, lambda f: f.write(text.encode()))
 
 
 def load_weights(path, nn):
@@ -892,8 +1059,15 @@ def check_options(opts, trainData, testData):
             raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
                             % (path, n + 1, opts.inputs + 1, columns,
                                ",".join("%g" % v for v in targets[n])))
-    if opts.save_weights:
-        check_output_path(opts.save_weights, opts)
+    for path in (opts.save_weights, opts.plot):
+        if path:
+            check_output_path(path, opts)
+    if opts.plot:
+        try:
+            import matplotlib  # noqa: F401  (only --plot needs it)
+        except ImportError:
+            raise DataError("--plot needs matplotlib: pip install matplotlib "
+                            "(or pip install '.[plot]')") from None
 
 
 def check_output_path(path, opts):
@@ -907,16 +1081,16 @@ def check_output_path(path, opts):
         raise DataError("%s: is a data file; the script never overwrites its data" % path)
 
 
-def write_atomically(path, text):
-    """Write text to path through a temporary file in the same folder, then rename it."""
+def write_atomically(path, write):
+    """Call write(binary file) on a temporary file beside path, then rename it to path."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
     except OSError as e:
         raise DataError("%s: cannot write: %s" % (path, e.strerror)) from None
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
         os.replace(tmp, path)
     except BaseException as e:
         os.unlink(tmp)  # a failed or interrupted write leaves no partial file behind
@@ -936,6 +1110,9 @@ def cli(argv=None):
     except KeyboardInterrupt:
         print("nn_backprop.py: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

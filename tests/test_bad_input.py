@@ -183,7 +183,7 @@ def test_write_atomically_leaves_no_partial_file_when_interrupted(tmp_path, monk
 
     monkeypatch.setattr(nb.os, "replace", interrupted_replace)
     with pytest.raises(KeyboardInterrupt):
-        nb.write_atomically(target, "new\n")
+        nb.write_atomically(target, lambda f: f.write(b"new\n"))
     assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["out.txt"]
 
 
