@@ -102,7 +102,7 @@ class NeuralNetwork:
         self.oBiases = np.zeros(shape=[self.no], dtype=np.float32)
 
         # the article hard-codes tanh; the other choices change computeOutputs and step 4
-        self.activationName = hiddenActivation
+        self.activation_name = hiddenActivation
         self.activation, self.array_activation, self.derivative = \
             HIDDEN_ACTIVATIONS[hiddenActivation]
 
@@ -213,7 +213,7 @@ class NeuralNetwork:
         its output signal for the squared error, progress every 10 epochs (0: none).
         onEpoch, if given, is called with the epoch number after each epoch.
         """
-        errorLabel, errorOf, _ = ERROR_FUNCTIONS[errorFunction]
+        error_label, error_of, _ = ERROR_FUNCTIONS[errorFunction]
         tw = self.totalWeights(self.ni, self.nh, self.no)
         self.velocity = np.zeros(shape=[tw], dtype=np.float32)  # momentum, getWeights order
         numTrainItems = len(trainData)
@@ -232,8 +232,8 @@ class NeuralNetwork:
                 onEpoch(epoch)  # e.g. --plot records the error here
 
             if printEvery > 0 and epoch % printEvery == 0:
-                err = errorOf(self, trainData)
-                print("epoch = " + str(epoch) + " " + errorLabel + " = %0.4f" % err)
+                err = error_of(self, trainData)
+                print("epoch = " + str(epoch) + " " + error_label + " = %0.4f" % err)
         return self.getWeights()
 
     def batch_gradients(self, trainData, batch, errorFunction="mse"):
@@ -246,7 +246,7 @@ class NeuralNetwork:
 
     def compute_gradients(self, x_values, t_values, errorFunction="mse"):
         """Return the gradients of one item's error for every weight and bias (steps 1-6)."""
-        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
+        output_signal = ERROR_FUNCTIONS[errorFunction][2]
         hoGrads = np.zeros(shape=[self.nh, self.no], dtype=np.float32)  # (nh, no)
         obGrads = np.zeros(shape=[self.no], dtype=np.float32)
         ihGrads = np.zeros(shape=[self.ni, self.nh], dtype=np.float32)  # (ni, nh)
@@ -256,7 +256,7 @@ class NeuralNetwork:
         self.computeOutputs(x_values)  # results stored in iNodes, hNodes, oNodes
 
         # 1. compute output node signals
-        oSignals = outputSignal(self.oNodes, t_values)  # mse: (1 - o) * o * (o - t)
+        oSignals = output_signal(self.oNodes, t_values)  # mse: (1 - o) * o * (o - t)
 
         # 2. compute hidden-to-output weight gradients using output signals
         for j in range(self.nh):
@@ -411,8 +411,8 @@ def main(argv=None):
     numHidden = opts.hidden
     numOutput = trainDataMatrix.shape[1] - numInput
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
-    Network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
-    nn = Network(numInput, numHidden, numOutput, seed=opts.seed,
+    network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
+    nn = network(numInput, numHidden, numOutput, seed=opts.seed,
                  hiddenActivation=opts.activation)
     if opts.load_weights:  # replaces the drawn weights; the shuffles still follow the seed
         nn.setWeights(load_weights(opts.load_weights, nn))
@@ -580,11 +580,11 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
         The arrays returned are views of self.gradsFlat, overwritten by the next call.
         """
-        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
+        output_signal = ERROR_FUNCTIONS[errorFunction][2]
         ihGrads, hbGrads, hoGrads, obGrads = self.grads
         _, hNodes, _, oNodes = self.forward(x_values)  # (nh,), (no,)
         # 1. compute output node signals
-        oSignals = outputSignal(oNodes, t_values)  # (no,)
+        oSignals = output_signal(oNodes, t_values)  # (no,)
         # 2. compute hidden-to-output weight gradients using output signals
         np.multiply.outer(hNodes, oSignals, out=hoGrads)  # (nh, no): oSignals[k] * hNodes[j]
         # 3. compute output node bias gradients using output signals
@@ -606,13 +606,13 @@ class MatrixNeuralNetwork(NeuralNetwork):
         if len(batch) == 1:
             row = trainData[batch[0]]  # (ni + no,)
             return self.compute_gradients(row[:self.ni], row[self.ni:], errorFunction)
-        outputSignal = ERROR_FUNCTIONS[errorFunction][2]
+        output_signal = ERROR_FUNCTIONS[errorFunction][2]
         ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.gradsFlat
         rows = trainData.take(batch, axis=0)  # (n, ni + no)
         xValues, tValues = rows[:, :self.ni], rows[:, self.ni:]  # (n, ni), (n, no)
         _, hNodes, _, oNodes = self.forward(xValues)  # (n, nh), (n, no)
         # 1. compute output node signals
-        oSignals = outputSignal(oNodes, tValues) / np.float32(len(batch))  # (n, no)
+        oSignals = output_signal(oNodes, tValues) / np.float32(len(batch))  # (n, no)
         # (divided by n here, every gradient below is linear in it: the sums are means)
         # 2. compute hidden-to-output weight gradients using output signals
         np.matmul(hNodes.T, oSignals, out=hoGrads)  # (nh, no): the n outer products, summed
@@ -729,7 +729,7 @@ def check_gradients(nn, row, errorFunction):
         w[i] = old
         numeric[i] = (plus - minus) / (2 * step)
     print("\nGradient check on training row 0 (error %s, activation %s):"
-          % (errorFunction, nn.activationName))
+          % (errorFunction, nn.activation_name))
     worst = 0.0
     for name, g, n in zip(WEIGHT_NAMES, grads, nn.views(numeric), strict=True):
         difference = relative_difference(np.float64(g), n)
@@ -765,15 +765,15 @@ class History:
     def __init__(self, nn, trainData, testData, errorFunction):
         """Remember what to measure after each epoch."""
         self.nn, self.trainData, self.testData = nn, trainData, testData
-        self.errorLabel, self.errorOf, _ = ERROR_FUNCTIONS[errorFunction]
-        self.epochs, self.errors, self.trainAccuracy, self.testAccuracy = [], [], [], []
+        self.error_label, self.error_of, _ = ERROR_FUNCTIONS[errorFunction]
+        self.epochs, self.errors, self.train_accuracy, self.test_accuracy = [], [], [], []
 
     def record(self, epoch):
         """Measure the network after this epoch."""
         self.epochs.append(epoch)
-        self.errors.append(self.errorOf(self.nn, self.trainData))
-        self.trainAccuracy.append(self.nn.accuracy(self.trainData))
-        self.testAccuracy.append(self.nn.accuracy(self.testData))
+        self.errors.append(self.error_of(self.nn, self.trainData))
+        self.train_accuracy.append(self.nn.accuracy(self.trainData))
+        self.test_accuracy.append(self.nn.accuracy(self.testData))
 
     def plot(self, path, title):
         """Write the history as a PNG to path (through a temporary file and a rename)."""
@@ -782,10 +782,10 @@ class History:
         import matplotlib.pyplot as plt
         fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
         top.plot(self.epochs, self.errors, color="tab:red")
-        top.set_ylabel(self.errorLabel + " (training data)")
+        top.set_ylabel(self.error_label + " (training data)")
         top.set_title(title, fontsize=9)
-        bottom.plot(self.epochs, self.trainAccuracy, label="train")
-        bottom.plot(self.epochs, self.testAccuracy, label="test")
+        bottom.plot(self.epochs, self.train_accuracy, label="train")
+        bottom.plot(self.epochs, self.test_accuracy, label="test")
         bottom.set_xlabel("epoch")
         bottom.set_ylabel("accuracy")
         bottom.legend()
@@ -937,16 +937,16 @@ def load_weights(path, nn):
     """Return the weights in file path as float32, checked against the shape of nn."""
     lines = read_lines(path)
     shape = "%d-%d-%d" % (nn.ni, nn.nh, nn.no)
-    firstLine = 1
+    first_line = 1
     if lines[0].startswith("#"):  # the header save_weights writes
         saved = re.search(r"\d+-\d+-\d+", lines[0])
         if saved and saved.group() != shape:
             raise DataError("%s: weights of a %s network; this one is %s"
                             % (path, saved.group(), shape))
-        lines, firstLine = lines[1:], 2
-    values = check_finite(path, parse_lines(path, lines, firstLine), firstLine)
+        lines, first_line = lines[1:], 2
+    values = check_finite(path, parse_lines(path, lines, first_line), first_line)
     if values.shape[1] != 1:
-        raise DataError("%s, line %d: one number per line, please" % (path, firstLine))
+        raise DataError("%s, line %d: one number per line, please" % (path, first_line))
     tw = NeuralNetwork.totalWeights(nn.ni, nn.nh, nn.no)
     if len(values) != tw:
         raise DataError("%s: holds %d weights; a %s network has %d"
@@ -996,32 +996,32 @@ def read_lines(path):
     return lines
 
 
-def parse_lines(path, lines, firstLine=1):
+def parse_lines(path, lines, first_line=1):
     """Return comma-separated lines as a float32 matrix, or raise DataError at the first fault."""
     rows = []
-    for n, line in enumerate(lines, firstLine):
+    for n, line in enumerate(lines, first_line):
         fields = line.split(",")
         if rows and len(fields) != len(rows[0]):
             raise DataError("%s, line %d: %d values, but line %d has %d"
-                            % (path, n, len(fields), firstLine, len(rows[0])))
+                            % (path, n, len(fields), first_line, len(rows[0])))
         rows.append([parse_number(path, n, c, field, line) for c, field in enumerate(fields, 1)])
     with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
         return np.float32(rows).reshape(len(rows), -1)
 
 
-def parse_number(path, lineNumber, column, field, line):
+def parse_number(path, line_number, column, field, line):
     """Return field as a float, or raise DataError naming where it is and what is wrong."""
     try:
         return float(field)
     except ValueError:
         pass
-    where = "%s, line %d, column %d" % (path, lineNumber, column)
+    where = "%s, line %d, column %d" % (path, line_number, column)
     if not field.strip():
         raise DataError(where + ": empty value")
     if "," not in line and any(sep in line for sep in ";\t |"):
         raise DataError(where + ": %r is not a number; separate values with commas"
                         % shorten(field))
-    if lineNumber == 1:
+    if line_number == 1:
         raise DataError(where + ": %r is not a number (a header line? the file must hold only "
                         "numbers)" % shorten(field))
     raise DataError(where + ": %r is not a number" % shorten(field))
@@ -1032,13 +1032,13 @@ def shorten(text, most=30):
     return text if len(text) <= most else text[:most] + "..."
 
 
-def check_finite(path, matrix, firstLine=1):
+def check_finite(path, matrix, first_line=1):
     """Return matrix if every value is a finite float32, else raise DataError at the first."""
     bad = np.argwhere(~np.isfinite(matrix))
     if len(bad):
         row, column = bad[0]
         raise DataError("%s, line %d, column %d: not a finite float32 number (NaN, infinity or "
-                        "beyond 3.4e38)" % (path, firstLine + row, column + 1))
+                        "beyond 3.4e38)" % (path, first_line + row, column + 1))
     return matrix
 
 

@@ -90,6 +90,9 @@ def test_trace_of_a_batch_with_the_matrix_engine_shows_means(tmp_path):
     # o - t for cross-entropy; the bias gradients are the means of the rows' signals
     np.testing.assert_allclose(shown["oSignals"], shown["oNodes"] - shown["targets"], atol=2e-4)
     np.testing.assert_allclose(shown["obGrads"], shown["oSignals"].mean(axis=0), atol=2e-4)
+    # ReLU's derivative is 0 where its sum is negative: no signal flows back through it
+    off = shown["hSums"] < -1e-4  # (printed to 4 decimals: a 0.0000 node may be a tiny 1e-5)
+    assert off.any() and np.all(shown["hSignals"][off] == 0) and np.any(shown["hSignals"] != 0)
 
 
 @pytest.mark.parametrize("error", ["mse-exact", "cross-entropy"])
