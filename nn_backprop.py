@@ -517,6 +517,11 @@ def mse_exact_signal(o, t):
     return o * (e - np.sum(o * e, axis=-1, keepdims=True))
 
 
+def mean_squared_error(nn, tdata):
+    """Return nn.meanSquaredError(tdata), as the network's own engine computes it."""
+    return nn.meanSquaredError(tdata)
+
+
 def cross_entropy_error(nn, tdata):
     """Return the mean over the rows of tdata of -sum t ln o."""
     total = 0.0
@@ -532,8 +537,8 @@ def cross_entropy_signal(o, t):
 
 
 ERROR_FUNCTIONS = {  # name: (progress label, error of a data set, output signal)
-    "mse": ("ms error", NeuralNetwork.meanSquaredError, mse_signal),
-    "mse-exact": ("ms error", NeuralNetwork.meanSquaredError, mse_exact_signal),
+    "mse": ("ms error", mean_squared_error, mse_signal),
+    "mse-exact": ("ms error", mean_squared_error, mse_exact_signal),
     "cross-entropy": ("ce error", cross_entropy_error, cross_entropy_signal),
 }
 
