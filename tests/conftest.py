@@ -11,7 +11,7 @@ SCRIPT = ROOT / "nn_backprop.py"
 
 
 def run_script(*args, cwd=None, timeout=120):
-    """Run nn_backprop.py with args in cwd (a fresh temporary folder if None)."""
+    """Run nn_backprop.py with args from the folder cwd; return the completed process."""
     return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
