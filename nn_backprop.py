@@ -665,6 +665,10 @@ class MatrixNeuralNetwork(NeuralNetwork):
 # from the network's random stream or changes a weight, so training is the same with them.
 # ----------------------------------------------------------------------------------------
 
+WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
+ROW_VALUES = {"iNodes", "hSums", "hNodes", "oSums", "oNodes", "targets", "oSignals", "hSignals"}
+
+
 def trace_training(nn, steps):
     """Make nn print every intermediate value of its first steps training steps."""
     batch_gradients, update_weights = nn.batch_gradients, nn.update_weights
@@ -686,9 +690,6 @@ def trace_training(nn, steps):
                 show_named(name, w)
 
     nn.batch_gradients, nn.update_weights = traced_batch_gradients, traced_update_weights
-
-
-WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
 
 
 def show_named(name, values):
@@ -713,9 +714,6 @@ def show_step(nn, rows, batch, grads, errorFunction, number):
                          ("oSignals", oSignals), ("hoGrads", hoGrads), ("obGrads", obGrads),
                          ("hSignals", hSignals), ("ihGrads", ihGrads), ("hbGrads", hbGrads)):
         show_named(name, values[0] if one and name in ROW_VALUES else values)
-
-
-ROW_VALUES = {"iNodes", "hSums", "hNodes", "oSums", "oNodes", "targets", "oSignals", "hSignals"}
 
 
 def check_gradients(nn, row, errorFunction):

@@ -1,8 +1,11 @@
 """--trace, --check-gradients and --plot: what they show, and that training is unchanged."""
 
+import os
 import random
 import re
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -142,9 +145,6 @@ def test_plot_without_matplotlib_stops_before_training(tmp_path):
     fake = tmp_path / "fake" / "matplotlib"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('no matplotlib here')\n")
-    import os
-    import subprocess
-    import sys
     env = dict(os.environ, PYTHONPATH=str(fake.parent))
     result = subprocess.run([sys.executable, str(ROOT / "nn_backprop.py"), "--plot",
                              str(tmp_path / "p.png")], capture_output=True, text=True, env=env,
