@@ -334,6 +334,10 @@ class NeuralNetwork:
         return [flat[:a].reshape(self.ni, self.nh), flat[a:b],
                 flat[b:c].reshape(self.nh, self.no), flat[c:]]
 
+    def outputs(self, tdata):
+        """Return the outputs for the inputs of every row of tdata, a row each: (n, no)."""
+        return np.array([self.computeOutputs(row[:self.ni]) for row in tdata])
+
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
         num_correct = 0
@@ -524,11 +528,8 @@ def mean_squared_error(nn, tdata):
 
 def cross_entropy_error(nn, tdata):
     """Return the mean over the rows of tdata of -sum t ln o."""
-    total = 0.0
-    for row in tdata:
-        o = nn.computeOutputs(row[:nn.ni])
-        total -= float(np.sum(row[nn.ni:] * np.log(np.maximum(o, 1e-30))))  # ln 0 -> ln 1e-30
-    return total / len(tdata)
+    logs = np.log(np.maximum(nn.outputs(tdata), 1e-30))  # (n, no), the engine's; ln 0 -> ln 1e-30
+    return -float(np.sum(tdata[:, nn.ni:] * logs, dtype=np.float64)) / len(tdata)
 
 
 def cross_entropy_signal(o, t):
@@ -641,15 +642,19 @@ class MatrixNeuralNetwork(NeuralNetwork):
         else:
             self.flat += np.multiply(g, -1.0 * learnRate, out=self.step)  # update steps 1-4
 
+    def outputs(self, tdata):
+        """Return the outputs for the inputs of every row of tdata, in one pass: (n, no)."""
+        return self.forward(tdata[:, :self.ni])[3]
+
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
-        oNodes = self.forward(tdata[:, :self.ni])[3]  # (n, no)
+        oNodes = self.outputs(tdata)  # (n, no)
         hits = tdata[np.arange(len(tdata)), self.ni + np.argmax(oNodes, axis=1)] == 1.0
         return float(np.mean(hits))
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
-        oNodes = self.forward(tdata[:, :self.ni])[3]  # (n, no)
+        oNodes = self.outputs(tdata)  # (n, no)
         return float(np.sum((tdata[:, self.ni:] - oNodes) ** 2)) / len(tdata)
 
     @staticmethod

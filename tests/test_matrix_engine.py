@@ -75,6 +75,21 @@ def test_matrix_accuracy_error_and_outputs_match_the_loops():
     np.testing.assert_allclose(matrix.softmax(np.float32([[1000, 999, -5]])).sum(), 1, rtol=1e-6)
 
 
+def test_matrix_outputs_and_cross_entropy_take_one_pass_and_match_the_loops(monkeypatch):
+    loops = nb.NeuralNetwork(4, 5, 3, seed=3)
+    weights = loops.train(TRAIN, 5, 0.05, printEvery=0)
+    matrix = nb.MatrixNeuralNetwork(4, 5, 3, seed=3)
+    matrix.setWeights(weights)
+    expected_outputs, expected_error = loops.outputs(TRAIN), nb.cross_entropy_error(loops, TRAIN)
+
+    def row_by_row(x_values):
+        raise AssertionError("the matrix engine went row by row")
+
+    monkeypatch.setattr(matrix, "computeOutputs", row_by_row)
+    np.testing.assert_allclose(matrix.outputs(TRAIN), expected_outputs, rtol=1e-5)
+    assert nb.cross_entropy_error(matrix, TRAIN) == pytest.approx(expected_error, rel=1e-5)
+
+
 def test_matrix_engine_saves_and_loads_weights(tmp_path):
     path = tmp_path / "w.txt"
     result = run_script("--engine", "matrix", "--epochs", 3, "--save-weights", path, cwd=tmp_path)
