@@ -217,7 +217,7 @@ def test_the_two_baselines_train_alike():
 
 @pytest.mark.benchmark(group="mini-batch 32, 784-128-10")
 def test_minibatch_side_by_side(benchmark):
-    """One epoch of 5000 items in batches of 32: the matrix engine and a plain NumPy loop."""
+    """One epoch of 5000 items in batches of 32: the matrix engine and two NumPy loops."""
     data = synthetic(5000, 784, 10)
     nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
     side = SideBySide({
