@@ -1,13 +1,31 @@
 """nn_backprop.py: a neural network trained by back-propagation, in Python and NumPy.
 
 A companion to James McCaffrey's article "Neural Network Back-Propagation Using Python"
-(Visual Studio Magazine, 2017). The first part of this file is the article's program:
-the same names, the same order and the same arithmetic, so that `python nn_backprop.py`
-prints the article's figures (train accuracy 0.9333, test accuracy 0.9667). The parts
-after it go where the article stops; each is in its own ruled section.
+(Visual Studio Magazine, June 2017,
+https://visualstudiomagazine.com/articles/2017/06/01/back-propagation.aspx). This is an
+independent reimplementation, not the article's code: it uses the article's names and its
+algorithm, so that a reader can hold the two side by side.
 
-The code favours readability over speed and generality: plain loops over nodes, one
-training item at a time, the article's numbered steps as comments.
+The first part of the file is the article's program: its four helper functions, its
+NeuralNetwork class with the methods of its Listing 2 in that order, and main. The class
+computes what the article's computes, in float32 and in the same order, so with no options
+`python nn_backprop.py` trains to the same weights and prints the article's accuracies
+(0.9333 on the training data, 0.9667 on the test data). What it does not share: the
+training loop is split into train, batch_gradients, compute_gradients (steps 1-6 of one
+item) and update_weights (update steps 1-4), each variation the article names is a keyword
+argument whose default is the article's choice, and the files and options are checked
+before anything is printed. The README lists every difference.
+
+Everything after main goes beyond the article, each part in its own ruled section: other
+activations and errors, momentum, a matrix engine, learning aids, options and checks.
+
+Names: the article's names keep its mixedCase spelling (loadFile, computeOutputs, hoWeights,
+learnRate, numTrainItems, x_values, ...), so that they can be found in the article; every
+name the article does not have, including new parameters and attributes of its methods,
+is PEP 8 snake_case (batch_size, error_function, on_step, ...).
+
+The code favours readability over speed: plain loops over nodes, one training item at a
+time, the article's numbered steps as comments.
 
 Run:   python nn_backprop.py
 Test:  python -m pytest
@@ -21,6 +39,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -85,26 +104,31 @@ def showMatrixPartial(m, numRows, dec, indices):
 class NeuralNetwork:
     """A fully connected numInput-numHidden-numOutput network trained by back-propagation."""
 
-    def __init__(self, numInput, numHidden, numOutput, seed, hiddenActivation="tanh"):
-        """Create the network and draw its initial weights from random.Random(seed)."""
+    def __init__(self, numInput, numHidden, numOutput, seed, hidden_activation="tanh",
+                 dtype=np.float32):
+        """Create the network and draw its initial weights from random.Random(seed).
+
+        hidden_activation is "tanh" (the article's), "sigmoid" or "relu". dtype is the
+        article's float32; the gradient check makes a float64 twin to run the same code.
+        """
         self.ni = numInput
         self.nh = numHidden
         self.no = numOutput
+        self.dtype = dtype
 
-        self.iNodes = np.zeros(shape=[self.ni], dtype=np.float32)
-        self.hNodes = np.zeros(shape=[self.nh], dtype=np.float32)
-        self.oNodes = np.zeros(shape=[self.no], dtype=np.float32)
+        self.iNodes = np.zeros(shape=[self.ni], dtype=self.dtype)
+        self.hNodes = np.zeros(shape=[self.nh], dtype=self.dtype)
+        self.oNodes = np.zeros(shape=[self.no], dtype=self.dtype)
 
-        self.ihWeights = np.zeros(shape=[self.ni, self.nh], dtype=np.float32)  # (ni, nh)
-        self.hoWeights = np.zeros(shape=[self.nh, self.no], dtype=np.float32)  # (nh, no)
+        self.ihWeights = np.zeros(shape=[self.ni, self.nh], dtype=self.dtype)  # (ni, nh)
+        self.hoWeights = np.zeros(shape=[self.nh, self.no], dtype=self.dtype)  # (nh, no)
 
-        self.hBiases = np.zeros(shape=[self.nh], dtype=np.float32)
-        self.oBiases = np.zeros(shape=[self.no], dtype=np.float32)
+        self.hBiases = np.zeros(shape=[self.nh], dtype=self.dtype)
+        self.oBiases = np.zeros(shape=[self.no], dtype=self.dtype)
 
-        # the article hard-codes tanh; the other choices change computeOutputs and step 4
-        self.activation_name = hiddenActivation
-        self.activation, self.array_activation, self.derivative = \
-            HIDDEN_ACTIVATIONS[hiddenActivation]
+        # the article hard-codes tanh; another activation changes computeOutputs and step 4
+        self.hidden = choose(HIDDEN_ACTIVATIONS, hidden_activation, "hidden_activation")
+        self.optimizer = None  # the memory of momentum or Adam, made new by each train call
 
         self.rnd = random.Random(seed)  # one generator per network: weights, then shuffles
         self.initializeWeights()
@@ -115,7 +139,7 @@ class NeuralNetwork:
         if len(weights) != tw:  # the article only printed a warning here
             raise ValueError("setWeights: got %d values, a %d-%d-%d network has %d"
                              % (len(weights), self.ni, self.nh, self.no, tw))
-        if not np.all(np.isfinite(np.asarray(weights, dtype=np.float32))):
+        if not np.all(np.isfinite(np.asarray(weights, dtype=self.dtype))):
             raise ValueError("setWeights: the weights must be finite numbers")
         idx = 0
         for i in range(self.ni):
@@ -137,13 +161,13 @@ class NeuralNetwork:
             idx += 1
 
     def getWeights(self):
-        """Return all weights and biases as one float32 vector.
+        """Return all weights and biases as one vector.
 
         Order: input-to-hidden weights row by row, hidden biases, hidden-to-output
         weights row by row, output biases.
         """
         tw = self.totalWeights(self.ni, self.nh, self.no)
-        result = np.zeros(shape=[tw], dtype=np.float32)
+        result = np.zeros(shape=[tw], dtype=self.dtype)
         idx = 0  # points into result
         for i in range(self.ni):
             for j in range(self.nh):
@@ -176,8 +200,8 @@ class NeuralNetwork:
 
     def computeOutputs(self, xValues):
         """Feed xValues forward; store the node values and return a copy of the outputs."""
-        hSums = np.zeros(shape=[self.nh], dtype=np.float32)
-        oSums = np.zeros(shape=[self.no], dtype=np.float32)
+        hSums = np.zeros(shape=[self.nh], dtype=self.dtype)
+        oSums = np.zeros(shape=[self.no], dtype=self.dtype)
 
         for i in range(self.ni):
             self.iNodes[i] = xValues[i]
@@ -190,7 +214,7 @@ class NeuralNetwork:
             hSums[j] += self.hBiases[j]
 
         for j in range(self.nh):
-            self.hNodes[j] = self.activation(hSums[j])  # tanh: self.hypertan(hSums[j])
+            self.hNodes[j] = self.hidden.of_sum(hSums[j])  # tanh: self.hypertan(hSums[j])
 
         for k in range(self.no):
             for j in range(self.nh):
@@ -203,60 +227,62 @@ class NeuralNetwork:
         for k in range(self.no):
             self.oNodes[k] = softOut[k]
 
+        self.hSums, self.oSums = hSums, oSums  # kept for --trace
         return self.oNodes.copy()
 
-    def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batchSize=1,
-              errorFunction="mse", printEvery=10, onEpoch=None):
+    def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batch_size=1,
+              error_function="mse", print_every=10, on_epoch=None, on_step=None):
         """Train on the rows of trainData by back-propagation; return the final weights.
 
-        The defaults are the article's: online training (one item a step), no momentum,
-        its output signal for the squared error, progress every 10 epochs (0: none).
-        onEpoch, if given, is called with the epoch number after each epoch.
+        The defaults are the article's: online training (one item a step), its output
+        signal for the squared error, the plain update, progress every 10 epochs (0: none).
+        With momentum, the velocity starts at zero in each call (see Momentum).
+        on_epoch(epoch) is called after every epoch, on_step(batch, step) after every update.
         """
-        error_label, error_of, _ = ERROR_FUNCTIONS[errorFunction]
-        tw = self.totalWeights(self.ni, self.nh, self.no)
-        self.velocity = np.zeros(shape=[tw], dtype=np.float32)  # momentum, getWeights order
+        error = choose(ERROR_FUNCTIONS, error_function, "error_function")
+        self.optimizer = Momentum(self, momentum) if momentum else None
         numTrainItems = len(trainData)
         indices = list(range(numTrainItems))  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
         while epoch < maxEpochs:
             self.rnd.shuffle(indices)  # scramble the order of the training items
-            for start in range(0, numTrainItems, batchSize):
-                batch = indices[start:start + batchSize]  # the article: one item at a time
-                grads = self.batch_gradients(trainData, batch, errorFunction)
-                self.update_weights(grads, learnRate, momentum)
+            for ii in range(0, numTrainItems, batch_size):
+                batch = indices[ii:ii + batch_size]  # the article: idx = indices[ii]
+                step = self.batch_gradients(trainData, batch, error)  # steps 1-6
+                self.update_weights(step.grads, learnRate)  # update steps 1-4
+                if on_step:
+                    on_step(batch, step)  # --trace prints what this step computed
             epoch += 1
             if not all(np.isfinite(w).all() for w in self.weight_arrays()):
                 raise DivergenceError(epoch)
-            if onEpoch:
-                onEpoch(epoch)  # e.g. --plot records the error here
+            if on_epoch:
+                on_epoch(epoch)  # --plot records the error and the accuracies here
 
-            if printEvery > 0 and epoch % printEvery == 0:
-                err = error_of(self, trainData)
-                print("epoch = " + str(epoch) + " " + error_label + " = %0.4f" % err)
-        return self.getWeights()
+            if print_every > 0 and epoch % print_every == 0:
+                err = error.of_data(self, trainData)  # mse: self.meanSquaredError(trainData)
+                print("epoch = " + str(epoch) + " " + error.label + " = %0.4f" % err)
+        result = self.getWeights()
+        return result
 
-    def batch_gradients(self, trainData, batch, errorFunction="mse"):
-        """Return the gradients averaged over the rows of trainData listed in batch."""
-        grads = [self.compute_gradients(trainData[idx, :self.ni], trainData[idx, self.ni:],
-                                        errorFunction) for idx in batch]
-        if len(grads) == 1:
-            return grads[0]  # online training, as in the article
-        return [sum(group) / len(grads) for group in zip(*grads, strict=True)]  # the means
+    def batch_gradients(self, trainData, batch, error):
+        """Return the Step of the rows of trainData listed in batch: steps 1-6 for each
+        item, and the means of their gradients (for one item, its own gradients)."""
+        steps = [self.compute_gradients(trainData[idx, :self.ni], trainData[idx, self.ni:],
+                                        error) for idx in batch]
+        return steps[0] if len(steps) == 1 else mean_step(steps)
 
-    def compute_gradients(self, x_values, t_values, errorFunction="mse"):
-        """Return the gradients of one item's error for every weight and bias (steps 1-6)."""
-        output_signal = ERROR_FUNCTIONS[errorFunction][2]
-        hoGrads = np.zeros(shape=[self.nh, self.no], dtype=np.float32)  # (nh, no)
-        obGrads = np.zeros(shape=[self.no], dtype=np.float32)
-        ihGrads = np.zeros(shape=[self.ni, self.nh], dtype=np.float32)  # (ni, nh)
-        hbGrads = np.zeros(shape=[self.nh], dtype=np.float32)
-        hSignals = np.zeros(shape=[self.nh], dtype=np.float32)  # gradients without their inputs
+    def compute_gradients(self, x_values, t_values, error):
+        """Return the Step of one item: its node values, signals and gradients (steps 1-6)."""
+        hoGrads = np.zeros(shape=[self.nh, self.no], dtype=self.dtype)  # (nh, no)
+        obGrads = np.zeros(shape=[self.no], dtype=self.dtype)
+        ihGrads = np.zeros(shape=[self.ni, self.nh], dtype=self.dtype)  # (ni, nh)
+        hbGrads = np.zeros(shape=[self.nh], dtype=self.dtype)
+        hSignals = np.zeros(shape=[self.nh], dtype=self.dtype)  # gradients without inputs
 
-        self.computeOutputs(x_values)  # results stored in iNodes, hNodes, oNodes
+        oNodes = self.computeOutputs(x_values)  # also stored in iNodes, hNodes, oNodes
 
         # 1. compute output node signals
-        oSignals = output_signal(self.oNodes, t_values)  # mse: (1 - o) * o * (o - t)
+        oSignals = error.output_signal(self.oNodes, t_values)  # mse: (1 - o) * o * (o - t)
 
         # 2. compute hidden-to-output weight gradients using output signals
         for j in range(self.nh):
@@ -272,7 +298,7 @@ class NeuralNetwork:
             sum = 0.0
             for k in range(self.no):
                 sum += oSignals[k] * self.hoWeights[j, k]
-            derivative = self.derivative(self.hNodes[j])  # tanh: (1 - h) * (1 + h)
+            derivative = self.hidden.derivative(self.hNodes[j])  # tanh: (1 - h) * (1 + h)
             hSignals[j] = derivative * sum
 
         # 5. compute input-to-hidden weight gradients using hidden signals
@@ -284,12 +310,13 @@ class NeuralNetwork:
         for j in range(self.nh):
             hbGrads[j] = hSignals[j] * 1.0
 
-        return ihGrads, hbGrads, hoGrads, obGrads  # getWeights order
+        return Step(x_values, self.hSums, self.hNodes.copy(), self.oSums, oNodes, t_values,
+                    oSignals, hSignals, (ihGrads, hbGrads, hoGrads, obGrads))
 
-    def update_weights(self, grads, learnRate, momentum=0.0):
+    def update_weights(self, grads, learnRate):
         """Move every weight and bias a step of learnRate against its gradient."""
-        if momentum != 0.0:
-            return self.momentum_update(grads, learnRate, momentum)
+        if self.optimizer:  # momentum: each weight's step also carries its past steps
+            return self.optimizer_update(grads, learnRate)
         ihGrads, hbGrads, hoGrads, obGrads = grads
 
         # 1. update input-to-hidden weights
@@ -314,13 +341,15 @@ class NeuralNetwork:
             delta = -1.0 * learnRate * obGrads[k]
             self.oBiases[k] += delta
 
-    def momentum_update(self, grads, learnRate, momentum):
-        """Update with classical momentum: v = momentum * v - learnRate * g, then w = w + v."""
-        velocities = self.views(self.velocity)
-        for weights, g, v in zip(self.weight_arrays(), grads, velocities, strict=True):
-            for idx in np.ndindex(weights.shape):
-                v[idx] = momentum * v[idx] - learnRate * g[idx]
-                weights[idx] += v[idx]
+    def optimizer_update(self, grads, learnRate):
+        """Do update steps 1-4 weight by weight, each delta computed by self.optimizer."""
+        self.optimizer.next_update()
+        idx = 0  # the weight's place in getWeights order, where its memory is kept
+        for weights, g in zip(self.weight_arrays(), grads, strict=True):  # steps 1, 2, 3, 4
+            for index in np.ndindex(weights.shape):
+                delta = self.optimizer.delta(idx, g[index], learnRate)  # not -1.0 * learnRate * g
+                weights[index] += delta
+                idx += 1
 
     def weight_arrays(self):
         """Return the weight and bias arrays themselves, in getWeights order."""
@@ -377,7 +406,7 @@ class NeuralNetwork:
     @staticmethod
     def softmax(oSums):
         """Return the softmax of oSums, shifted by their maximum so exp cannot overflow."""
-        result = np.zeros(shape=[len(oSums)], dtype=np.float32)
+        result = np.zeros(shape=[len(oSums)], dtype=oSums.dtype)
         m = max(oSums)
         divisor = 0.0
         for k in range(len(oSums)):
@@ -417,7 +446,7 @@ def main(argv=None):
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
     network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
     nn = network(numInput, numHidden, numOutput, seed=opts.seed,
-                 hiddenActivation=opts.activation)
+                 hidden_activation=opts.activation)
     if opts.load_weights:  # replaces the drawn weights; the shuffles still follow the seed
         nn.setWeights(load_weights(opts.load_weights, nn))
 
@@ -433,13 +462,12 @@ def main(argv=None):
         print(line)
     if opts.check_gradients:
         check_gradients(nn, trainDataMatrix[0], opts.error)
-    if opts.trace:
-        trace_training(nn, opts.trace)
     history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, momentum=opts.momentum,
-             batchSize=opts.batch_size, errorFunction=opts.error, printEvery=opts.print_every,
-             onEpoch=history.record if history else None)
+             batch_size=opts.batch_size, error_function=opts.error,
+             print_every=opts.print_every, on_epoch=history.record if history else None,
+             on_step=tracer(nn, opts.trace) if opts.trace else None)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
@@ -460,10 +488,27 @@ def main(argv=None):
 # its default run computes or prints.
 # ========================================================================================
 
+def choose(table, name, argument):
+    """Return table[name]; raise ValueError naming argument and the valid names if none."""
+    if isinstance(name, str) and name in table:
+        return table[name]
+    raise ValueError("%s must be one of %s, not %s"
+                     % (argument, ", ".join(repr(n) for n in table), shorten(repr(name))))
+
+
 # ----------------------------------------------------------------------------------------
 # Hidden activations, each followed by its derivative. The derivative is written in
 # terms of the activation's value h (what step 4 has at hand in hNodes), not its input.
 # ----------------------------------------------------------------------------------------
+
+class Activation(NamedTuple):
+    """A hidden activation: the function, for one sum and for an array, and its slope."""
+
+    name: str
+    of_sum: Callable  # of one hidden sum: the loops engine (computeOutputs)
+    of_sums: Callable  # of an array of sums at once: the matrix engine (forward)
+    derivative: Callable  # the slope where the activation's value is h: step 4
+
 
 def tanh_derivative(h):
     """Return the slope of tanh where tanh equals h: (1 - h)(1 + h)."""
@@ -490,18 +535,35 @@ def relu_derivative(h):
     return (h > 0).astype(np.float32)
 
 
-HIDDEN_ACTIVATIONS = {  # name: (activation of one sum, of a whole array, derivative from h)
-    "tanh": (NeuralNetwork.hypertan, np.tanh, tanh_derivative),
-    "sigmoid": (logistic, logistic, logistic_derivative),
-    "relu": (relu, relu, relu_derivative),
-}
+HIDDEN_ACTIVATIONS = {a.name: a for a in (
+    Activation("tanh", NeuralNetwork.hypertan, np.tanh, tanh_derivative),
+    Activation("sigmoid", logistic, logistic, logistic_derivative),
+    Activation("relu", relu, relu, relu_derivative),
+)}
 
 
 # ----------------------------------------------------------------------------------------
-# Error functions, each with its output signal: the gradient of the error with respect
-# to the output sums oSums, which step 1 hands on to steps 2-6. o and t are the outputs
-# and targets of one item (no,) or of a batch of items (n, no).
+# Error functions. Each has the error of one item, which the gradient check
+# differentiates, and its output signal: the gradient of that error with respect to the
+# output sums oSums, which step 1 hands on to steps 2-6. o and t are the outputs and
+# targets of one item (no,) or of a batch of items (n, no).
 # ----------------------------------------------------------------------------------------
+
+class ErrorFunction(NamedTuple):
+    """An error to minimize, with what step 1 and the progress lines need of it."""
+
+    name: str
+    label: str  # its name in the progress lines
+    of_data: Callable  # (nn, tdata): the error over the rows of tdata, as progress prints it
+    of_item: Callable  # (o, t): the error of one item, what the gradient check differentiates
+    output_signal: Callable  # (o, t): step 1's signal, the gradient of of_item wrt oSums
+    exact: bool  # False if output_signal only approximates that gradient
+
+
+def half_squared_error(o, t):
+    """Return 1/2 sum (t - o)^2 over the last axis: the article's E for one item."""
+    return 0.5 * np.sum((t - o) ** 2, axis=-1)
+
 
 def mse_signal(o, t):
     """Return the article's output signal for E = 1/2 sum (t - o)^2: (1 - o) o (o - t).
@@ -526,10 +588,14 @@ def mean_squared_error(nn, tdata):
     return nn.meanSquaredError(tdata)
 
 
+def cross_entropy(o, t):
+    """Return -sum t ln o over the last axis, with ln 0 read as ln 1e-30 (not -infinity)."""
+    return -np.sum(t * np.log(np.maximum(o, 1e-30)), axis=-1, dtype=np.float64)
+
+
 def cross_entropy_error(nn, tdata):
-    """Return the mean over the rows of tdata of -sum t ln o."""
-    logs = np.log(np.maximum(nn.outputs(tdata), 1e-30))  # (n, no), the engine's; ln 0 -> ln 1e-30
-    return -float(np.sum(tdata[:, nn.ni:] * logs, dtype=np.float64)) / len(tdata)
+    """Return the mean over the rows of tdata of -sum t ln o, outputs from nn's own engine."""
+    return float(np.sum(cross_entropy(nn.outputs(tdata), tdata[:, nn.ni:]))) / len(tdata)
 
 
 def cross_entropy_signal(o, t):
@@ -537,17 +603,79 @@ def cross_entropy_signal(o, t):
     return o - t
 
 
-ERROR_FUNCTIONS = {  # name: (progress label, error of a data set, output signal)
-    "mse": ("ms error", mean_squared_error, mse_signal),
-    "mse-exact": ("ms error", mean_squared_error, mse_exact_signal),
-    "cross-entropy": ("ce error", cross_entropy_error, cross_entropy_signal),
-}
+ERROR_FUNCTIONS = {e.name: e for e in (
+    ErrorFunction("mse", "ms error", mean_squared_error, half_squared_error, mse_signal,
+                  exact=False),
+    ErrorFunction("mse-exact", "ms error", mean_squared_error, half_squared_error,
+                  mse_exact_signal, exact=True),
+    ErrorFunction("cross-entropy", "ce error", cross_entropy_error, cross_entropy,
+                  cross_entropy_signal, exact=True),
+)}
+
+
+# ----------------------------------------------------------------------------------------
+# What a training step computed, and the memory of the update rule
+# ----------------------------------------------------------------------------------------
+
+class Step(NamedTuple):
+    """What one training step computed, under the article's names.
+
+    For one item the node values and signals are vectors; for a batch of n items they are
+    matrices with a row per item, and the gradients are the means over the items. The
+    matrix engine's gradients are views that its next step overwrites.
+    """
+
+    iNodes: np.ndarray  # (ni,) or (n, ni): the inputs, x_values
+    hSums: np.ndarray  # (nh,) or (n, nh)
+    hNodes: np.ndarray  # (nh,) or (n, nh)
+    oSums: np.ndarray  # (no,) or (n, no)
+    oNodes: np.ndarray  # (no,) or (n, no)
+    targets: np.ndarray  # (no,) or (n, no): t_values
+    oSignals: np.ndarray  # (no,) or (n, no): step 1
+    hSignals: np.ndarray  # (nh,) or (n, nh): step 4
+    grads: tuple  # (ihGrads, hbGrads, hoGrads, obGrads): steps 5, 6, 2, 3
+
+
+def mean_step(steps):
+    """Return the Step of a batch from its items' Steps: values as rows, mean gradients."""
+    rows = [np.array(values) for values in zip(*(step[:-1] for step in steps), strict=True)]
+    grads = zip(*(step.grads for step in steps), strict=True)  # ihGrads of each item, ...
+    return Step(*rows, tuple(sum(group) / len(steps) for group in grads))
+
+
+class Momentum:
+    """Classical momentum's memory: one velocity per weight, in getWeights order.
+
+    Each train call makes a new one, so the velocity starts at zero; it stays in
+    nn.optimizer after the call. A weight's step is v = momentum * v - learnRate * g.
+    """
+
+    def __init__(self, nn, momentum):
+        """Start with zero velocity for every weight of nn."""
+        self.momentum = momentum
+        self.velocity = np.zeros(nn.totalWeights(nn.ni, nn.nh, nn.no), dtype=nn.dtype)
+        self.t = 0  # updates made so far
+
+    def next_update(self):
+        """Count one more update."""
+        self.t += 1
+
+    def delta(self, idx, g, learnRate):
+        """Return the step of weight idx (getWeights order) for its gradient g."""
+        self.velocity[idx] = self.momentum * self.velocity[idx] - learnRate * g
+        return self.velocity[idx]
+
+    def deltas(self, g, learnRate):
+        """Return the steps of all weights at once for the flat gradient vector g."""
+        self.velocity *= self.momentum
+        self.velocity -= learnRate * g
+        return self.velocity
 
 
 # ----------------------------------------------------------------------------------------
 # The matrix engine: the same network, weights, random stream and float32 arithmetic,
 # with NumPy array operations in place of the element loops. A batch of n items is a
-# matrix of n rows (n = 1 for the article's online training).
+# matrix of n rows; one item (online training) is a vector.
 # ----------------------------------------------------------------------------------------
 
 class MatrixNeuralNetwork(NeuralNetwork):
@@ -556,16 +684,16 @@ class MatrixNeuralNetwork(NeuralNetwork):
     def __init__(self, *args, **kwargs):
         """Create the network as NeuralNetwork does, then keep its weights in one vector."""
         super().__init__(*args, **kwargs)
-        # the weights live in one float32 vector in getWeights order, and the four arrays
-        # are views of it, so one array operation updates every weight and bias
+        # the weights live in one vector in getWeights order, and the four arrays are
+        # views of it, so one array operation updates every weight and bias
         self.flat = np.concatenate([w.ravel() for w in self.weight_arrays()])  # (tw,)
         self.ihWeights, self.hBiases, self.hoWeights, self.oBiases = self.views(self.flat)
-        self.gradsFlat = np.zeros_like(self.flat)  # the same for the gradients
-        self.grads = self.views(self.gradsFlat)
-        self.step = np.zeros_like(self.flat)  # scratch for the update: no allocation per step
+        self.grads_flat = np.zeros_like(self.flat)  # (tw,): the gradients, the same way
+        self.grads = self.views(self.grads_flat)  # the gradient methods write into these
+        self.scratch = np.zeros_like(self.flat)  # (tw,): the update's steps, see update_weights
 
     def getWeights(self):
-        """Return all weights and biases as one float32 vector, in the documented order."""
+        """Return all weights and biases as one vector, in the documented order."""
         return self.flat.copy()  # it is already in that order
 
     def computeOutputs(self, xValues):
@@ -574,73 +702,76 @@ class MatrixNeuralNetwork(NeuralNetwork):
         _, self.hNodes[:], _, self.oNodes[:] = self.forward(self.iNodes)
         return self.oNodes.copy()
 
-    def forward(self, xValues):
+    def forward(self, x_values):
         """Return hSums, hNodes, oSums and oNodes for inputs of shape (ni,) or (n, ni)."""
-        hSums = xValues.dot(self.ihWeights) + self.hBiases  # (n, nh): the hSums[j] += loops
-        hNodes = self.array_activation(hSums)  # (n, nh)
+        hSums = x_values.dot(self.ihWeights) + self.hBiases  # (n, nh): the hSums[j] += loops
+        hNodes = self.hidden.of_sums(hSums)  # (n, nh)
         oSums = hNodes.dot(self.hoWeights) + self.oBiases  # (n, no): the oSums[k] += loops
-        return hSums, hNodes, oSums, MatrixNeuralNetwork.softmax(oSums)  # oNodes: (n, no)
+        oNodes = self.softmax(oSums)  # (n, no)
+        return hSums, hNodes, oSums, oNodes
 
-    def compute_gradients(self, x_values, t_values, errorFunction="mse"):
-        """Return the gradients of one item's error: steps 1-6 with vectors.
-
-        The arrays returned are views of self.gradsFlat, overwritten by the next call.
-        """
-        output_signal = ERROR_FUNCTIONS[errorFunction][2]
-        ihGrads, hbGrads, hoGrads, obGrads = self.grads
-        _, hNodes, _, oNodes = self.forward(x_values)  # (nh,), (no,)
+    def compute_gradients(self, x_values, t_values, error):
+        """Return the Step of one item: steps 1-6 with vectors and outer products."""
+        ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.grads_flat
+        hSums, hNodes, oSums, oNodes = self.forward(x_values)  # (nh,), (nh,), (no,), (no,)
         # 1. compute output node signals
-        oSignals = output_signal(oNodes, t_values)  # (no,)
+        oSignals = error.output_signal(oNodes, t_values)  # (no,)
         # 2. compute hidden-to-output weight gradients using output signals
         np.multiply.outer(hNodes, oSignals, out=hoGrads)  # (nh, no): oSignals[k] * hNodes[j]
         # 3. compute output node bias gradients using output signals
         obGrads[:] = oSignals  # (no,)
         # 4. compute hidden node signals
-        hSignals = self.derivative(hNodes) * self.hoWeights.dot(oSignals)  # (nh,): sum over k
+        sums = self.hoWeights.dot(oSignals)  # (nh,): sum over k of oSignals[k] * hoWeights[j, k]
+        hSignals = self.hidden.derivative(hNodes) * sums  # (nh,)
         # 5. compute input-to-hidden weight gradients using hidden signals
         np.multiply.outer(x_values, hSignals, out=ihGrads)  # (ni, nh): hSignals[j] * iNodes[i]
         # 6. compute hidden node bias gradients using hidden signals
         hbGrads[:] = hSignals  # (nh,)
-        return self.grads
+        return Step(x_values, hSums, hNodes, oSums, oNodes, t_values, oSignals, hSignals,
+                    self.grads)
 
-    def batch_gradients(self, trainData, batch, errorFunction="mse"):
-        """Return the gradients averaged over the rows of trainData listed in batch.
-
-        One item (online training) goes through compute_gradients with vectors; a batch
-        of n items goes through the same six steps with (n, ...) matrices.
-        """
-        if len(batch) == 1:
+    def batch_gradients(self, trainData, batch, error):
+        """Return the Step of the rows of trainData listed in batch: steps 1-6 with a row
+        per item, and the mean gradients. One item goes through compute_gradients."""
+        if len(batch) == 1:  # online training: vectors
             row = trainData[batch[0]]  # (ni + no,)
-            return self.compute_gradients(row[:self.ni], row[self.ni:], errorFunction)
-        output_signal = ERROR_FUNCTIONS[errorFunction][2]
-        ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.gradsFlat
-        rows = trainData.take(batch, axis=0)  # (n, ni + no)
-        xValues, tValues = rows[:, :self.ni], rows[:, self.ni:]  # (n, ni), (n, no)
-        _, hNodes, _, oNodes = self.forward(xValues)  # (n, nh), (n, no)
+            return self.compute_gradients(row[:self.ni], row[self.ni:], error)
+        ihGrads, hbGrads, hoGrads, obGrads = self.grads  # views of self.grads_flat
+        n = len(batch)
+        x_values = trainData[batch, :self.ni]  # (n, ni)
+        t_values = trainData[batch, self.ni:]  # (n, no)
+        hSums, hNodes, oSums, oNodes = self.forward(x_values)  # (n, nh), .., (n, no)
         # 1. compute output node signals
-        oSignals = output_signal(oNodes, tValues) / np.float32(len(batch))  # (n, no)
-        # (divided by n here, every gradient below is linear in it: the sums are means)
+        oSignals = error.output_signal(oNodes, t_values)  # (n, no)
+        shares = oSignals / n  # (n, no): a mean is the sum of these shares
         # 2. compute hidden-to-output weight gradients using output signals
-        np.matmul(hNodes.T, oSignals, out=hoGrads)  # (nh, no): the n outer products, summed
+        np.matmul(hNodes.T, shares, out=hoGrads)  # (nh, no): the mean outer product
         # 3. compute output node bias gradients using output signals
-        oSignals.sum(axis=0, out=obGrads)  # (no,)
+        shares.sum(axis=0, out=obGrads)  # (no,)
         # 4. compute hidden node signals
-        hSignals = self.derivative(hNodes) * oSignals.dot(self.hoWeights.T)  # (n, nh)
+        sums = oSignals.dot(self.hoWeights.T)  # (n, nh): each item's sum over k
+        hSignals = self.hidden.derivative(hNodes) * sums  # (n, nh)
+        shares = hSignals / n  # (n, nh)
         # 5. compute input-to-hidden weight gradients using hidden signals
-        np.matmul(xValues.T, hSignals, out=ihGrads)  # (ni, nh)
+        np.matmul(x_values.T, shares, out=ihGrads)  # (ni, nh)
         # 6. compute hidden node bias gradients using hidden signals
-        hSignals.sum(axis=0, out=hbGrads)  # (nh,)
-        return self.grads
+        shares.sum(axis=0, out=hbGrads)  # (nh,)
+        return Step(x_values, hSums, hNodes, oSums, oNodes, t_values, oSignals, hSignals,
+                    self.grads)
 
-    def update_weights(self, grads, learnRate, momentum=0.0):
-        """Move every weight and bias against its gradient, all in one array operation."""
-        g = self.gradsFlat if grads is self.grads else np.concatenate([np.ravel(a) for a in grads])
-        if momentum != 0.0:
-            self.velocity *= momentum  # v = momentum * v - learnRate * g
-            self.velocity -= np.multiply(g, learnRate, out=self.step)
-            self.flat += self.velocity
+    def update_weights(self, grads, learnRate):
+        """Move every weight and bias against its gradient: steps 1-4 in one operation.
+
+        grads are the views of self.grads_flat that the gradient methods return.
+        """
+        if self.optimizer:  # momentum: each weight's step also carries its past steps
+            self.optimizer.next_update()
+            self.flat += self.optimizer.deltas(self.grads_flat, learnRate)
         else:
-            self.flat += np.multiply(g, -1.0 * learnRate, out=self.step)  # update steps 1-4
+            # delta = -1.0 * learnRate * grads, computed into a buffer kept for it: a new
+            # array of the weights' size at every update made batches of 32 on a
+            # 784-128-10 network about 25% slower (tests/bench_speed.py)
+            self.flat -= np.multiply(learnRate, self.grads_flat, out=self.scratch)
 
     def outputs(self, tdata):
         """Return the outputs for the inputs of every row of tdata, in one pass: (n, no)."""
@@ -660,41 +791,48 @@ class MatrixNeuralNetwork(NeuralNetwork):
     @staticmethod
     def softmax(oSums):
         """Return the softmax of each row of oSums, shifted by the row's maximum."""
-        # the ufuncs' own reduce methods: for one item they cost half of .max() and .sum()
-        e = np.exp(oSums - np.maximum.reduce(oSums, axis=-1, keepdims=True))
-        return e / np.add.reduce(e, axis=-1, keepdims=True)
+        e = np.exp(oSums - oSums.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 # ----------------------------------------------------------------------------------------
-# Learning aids: watch one step, check the gradient, plot the error. None of them draws
+# Learning aids: watch a step, check the gradient, plot the error. None of them draws
 # from the network's random stream or changes a weight, so training is the same with them.
 # ----------------------------------------------------------------------------------------
 
 WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
-ROW_VALUES = {"iNodes", "hSums", "hNodes", "oSums", "oNodes", "targets", "oSignals", "hSignals"}
+GRAD_NAMES = ("ihGrads", "hbGrads", "hoGrads", "obGrads")
 
 
-def trace_training(nn, steps):
-    """Make nn print every intermediate value of its first steps training steps."""
-    batch_gradients, update_weights = nn.batch_gradients, nn.update_weights
-    traced = []  # the steps printed so far
+def tracer(nn, steps):
+    """Return an on_step observer for train that prints its first steps steps of nn."""
+    done = []  # the steps printed so far
 
-    def traced_batch_gradients(trainData, batch, errorFunction="mse"):
-        grads = batch_gradients(trainData, batch, errorFunction)
-        if len(traced) < steps:
-            show_step(nn, trainData.take(batch, axis=0), batch, grads, errorFunction,
-                      len(traced) + 1)
-        return grads
+    def show(batch, step):
+        if len(done) < steps:
+            done.append(batch)
+            show_step(nn, batch, step, len(done))
 
-    def traced_update_weights(grads, learnRate, momentum=0.0):
-        update_weights(grads, learnRate, momentum)
-        if len(traced) < steps:
-            traced.append(True)
-            print("--- weights after the update ---")
-            for name, w in zip(WEIGHT_NAMES, nn.weight_arrays(), strict=True):
-                show_named(name, w)
+    return show
 
-    nn.batch_gradients, nn.update_weights = traced_batch_gradients, traced_update_weights
+
+def show_step(nn, batch, step, number):
+    """Print what one training step computed, then the weights after its update."""
+    one = len(batch) == 1  # one item: vectors; a batch: a row per item
+    print("\n--- training step %d: %s %s%s ---" % (
+        number, "item" if one else "items", ", ".join(str(i) for i in batch),
+        "" if one else " (the gradients are means)"))
+    grads = dict(zip(GRAD_NAMES, step.grads, strict=True))
+    for name in ("iNodes", "hSums", "hNodes", "oSums", "oNodes", "targets", "oSignals"):
+        show_named(name, getattr(step, name))
+    show_named("hoGrads", grads["hoGrads"])
+    show_named("obGrads", grads["obGrads"])
+    show_named("hSignals", step.hSignals)
+    show_named("ihGrads", grads["ihGrads"])
+    show_named("hbGrads", grads["hbGrads"])
+    print("--- weights after the update ---")
+    for name, w in zip(WEIGHT_NAMES, nn.weight_arrays(), strict=True):
+        show_named(name, w)
 
 
 def show_named(name, values):
@@ -703,62 +841,38 @@ def show_named(name, values):
     (showMatrix if np.ndim(values) == 2 else showVector)(values, 4)
 
 
-def show_step(nn, rows, batch, grads, errorFunction, number):
-    """Print the named values of one training step on rows (one row per item of batch)."""
-    ihGrads, hbGrads, hoGrads, obGrads = grads
-    iNodes, tValues = rows[:, :nn.ni], rows[:, nn.ni:]  # (n, ni), (n, no)
-    hSums, hNodes, oSums, oNodes = MatrixNeuralNetwork.forward(nn, iNodes)
-    oSignals = ERROR_FUNCTIONS[errorFunction][2](oNodes, tValues)  # step 1
-    hSignals = nn.derivative(hNodes) * oSignals.dot(nn.hoWeights.T)  # step 4
-    one = len(batch) == 1  # one item: vectors; a batch: a row per item
-    items = ", ".join(str(i) for i in batch)
-    print("\n--- training step %d: %s %s%s ---" % (
-        number, "item" if one else "items", items, "" if one else " (the gradients are means)"))
-    for name, values in (("iNodes", iNodes), ("hSums", hSums), ("hNodes", hNodes),
-                         ("oSums", oSums), ("oNodes", oNodes), ("targets", tValues),
-                         ("oSignals", oSignals), ("hoGrads", hoGrads), ("obGrads", obGrads),
-                         ("hSignals", hSignals), ("ihGrads", ihGrads), ("hbGrads", hbGrads)):
-        show_named(name, values[0] if one and name in ROW_VALUES else values)
-
-
-def check_gradients(nn, row, errorFunction):
-    """Print how far the update direction is from central differences of the error."""
-    x, t = np.float64(row[:nn.ni]), np.float64(row[nn.ni:])
-    grads = nn.compute_gradients(row[:nn.ni], row[nn.ni:], errorFunction)
-    w = np.float64(nn.getWeights())
-    numeric = np.zeros_like(w)
-    step = 1e-6
-    for i in range(len(w)):  # central differences, restoring each weight afterwards
-        old = w[i]
-        w[i] = old + step
-        plus = error_of_item(nn, w, x, t, errorFunction)
-        w[i] = old - step
-        minus = error_of_item(nn, w, x, t, errorFunction)
-        w[i] = old
-        numeric[i] = (plus - minus) / (2 * step)
+def check_gradients(nn, row, error_function, step=1e-6):
+    """Print how far the engine's gradients for row are from central differences."""
+    error = choose(ERROR_FUNCTIONS, error_function, "error_function")
+    x_values, t_values = row[:nn.ni], row[nn.ni:]
+    grads = nn.compute_gradients(x_values, t_values, error).grads  # what training uses
+    # a float64 twin of nn runs the engine's own forward pass for the error
+    twin = type(nn)(nn.ni, nn.nh, nn.no, seed=0, hidden_activation=nn.hidden.name,
+                    dtype=np.float64)
+    twin.setWeights(np.float64(nn.getWeights()))
+    x64, t64 = np.float64(x_values), np.float64(t_values)
     print("\nGradient check on training row 0 (error %s, activation %s):"
-          % (errorFunction, nn.activation_name))
+          % (error.name, nn.hidden.name))
     worst = 0.0
-    for name, g, n in zip(WEIGHT_NAMES, grads, nn.views(numeric), strict=True):
-        difference = relative_difference(np.float64(g), n)
+    for name, g, weights in zip(WEIGHT_NAMES, grads, twin.weight_arrays(), strict=True):
+        numeric = np.zeros_like(weights)
+        for idx in np.ndindex(weights.shape):  # central differences, one weight at a time
+            old = weights[idx]
+            weights[idx] = old + step
+            plus = error.of_item(twin.computeOutputs(x64), t64)
+            weights[idx] = old - step
+            minus = error.of_item(twin.computeOutputs(x64), t64)
+            weights[idx] = old  # restore it before moving on
+            numeric[idx] = (plus - minus) / (2 * step)
+        difference = relative_difference(np.float64(g), numeric)
         worst = max(worst, difference)
         print("  %-9s largest relative difference %.2e" % (name, difference))
     print("max relative difference: %.2e" % worst)
-    if errorFunction == "mse":
+    if not error.exact:
         print("The article's output signal (1 - o) o (o - t) keeps only the diagonal of the "
               "softmax derivative and leaves out its off-diagonal terms -o_j o_k, so it is not "
               "the gradient of its own error.\nUse --error mse-exact for the exact gradient of "
               "the same squared error (or --error cross-entropy).")
-
-
-def error_of_item(nn, w, x, t, errorFunction):
-    """Return the error of one item for flat float64 weights w (getWeights order)."""
-    ihWeights, hBiases, hoWeights, oBiases = nn.views(w)
-    hNodes = nn.array_activation(x.dot(ihWeights) + hBiases)
-    oNodes = MatrixNeuralNetwork.softmax(hNodes.dot(hoWeights) + oBiases)
-    if errorFunction == "cross-entropy":
-        return -np.sum(t * np.log(oNodes))
-    return 0.5 * np.sum((t - oNodes) ** 2)  # mse and mse-exact minimize the same error
 
 
 def relative_difference(a, b):
@@ -770,16 +884,16 @@ def relative_difference(a, b):
 class History:
     """The error and the train and test accuracy after each epoch, for --plot."""
 
-    def __init__(self, nn, trainData, testData, errorFunction):
+    def __init__(self, nn, trainData, testData, error_function):
         """Remember what to measure after each epoch."""
         self.nn, self.trainData, self.testData = nn, trainData, testData
-        self.error_label, self.error_of, _ = ERROR_FUNCTIONS[errorFunction]
+        self.error = choose(ERROR_FUNCTIONS, error_function, "error_function")
         self.epochs, self.errors, self.train_accuracy, self.test_accuracy = [], [], [], []
 
     def record(self, epoch):
         """Measure the network after this epoch."""
         self.epochs.append(epoch)
-        self.errors.append(self.error_of(self.nn, self.trainData))
+        self.errors.append(self.error.of_data(self.nn, self.trainData))
         self.train_accuracy.append(self.nn.accuracy(self.trainData))
         self.test_accuracy.append(self.nn.accuracy(self.testData))
 
@@ -790,7 +904,7 @@ class History:
         import matplotlib.pyplot as plt
         fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
         top.plot(self.epochs, self.errors, color="tab:red")
-        top.set_ylabel(self.error_label + " (training data)")
+        top.set_ylabel(self.error.label + " (training data)")
         top.set_title(title, fontsize=9)
         bottom.plot(self.epochs, self.train_accuracy, label="train")
         bottom.plot(self.epochs, self.test_accuracy, label="test")

@@ -112,7 +112,7 @@ def test_fewest_calls_yardstick_trains_as_the_article_does():
     out = subprocess.run([sys.executable, *fewest_calls_args()], check=True,
                          capture_output=True, text=True).stdout.splitlines()
     nn = nb.NeuralNetwork(4, 5, 3, seed=3)
-    expected = nn.train(nb.loadFile(HERE.parent / "irisTrainData.txt"), 50, 0.05, printEvery=0)
+    expected = nn.train(nb.loadFile(HERE.parent / "irisTrainData.txt"), 50, 0.05, print_every=0)
     assert np.abs(np.array(out[2].split(), dtype=np.float32) - expected).max() < 1e-5
 
 
@@ -135,7 +135,7 @@ def test_online_side_by_side(benchmark):
     data = synthetic(2000, 64, 10)
     networks = {"loops": nb.NeuralNetwork(64, 100, 10, seed=1),
                 "matrix": nb.MatrixNeuralNetwork(64, 100, 10, seed=1)}
-    side = SideBySide({name: partial(nn.train, data[:items[name]], 1, 0.01, printEvery=0)
+    side = SideBySide({name: partial(nn.train, data[:items[name]], 1, 0.01, print_every=0)
                        for name, nn in networks.items()})
     benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(items=items, batch=1, medians=side.medians())
@@ -221,8 +221,8 @@ def test_minibatch_side_by_side(benchmark):
     data = synthetic(5000, 784, 10)
     nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
     side = SideBySide({
-        "matrix": partial(nn.train, data, 1, 0.01, batchSize=32, errorFunction="cross-entropy",
-                          printEvery=0),
+        "matrix": partial(nn.train, data, 1, 0.01, batch_size=32, error_function="cross-entropy",
+                          print_every=0),
         "plain NumPy (baseline)": partial(plain_numpy_epoch, data),
         "careful NumPy (baseline)": partial(careful_numpy_epoch, data)})
     benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
@@ -238,7 +238,7 @@ data = synthetic(5000, 784, 10)
 nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
 peaks = []
 for epochs in (1, 1, 4):
-    nn.train(data, epochs, 0.01, batchSize=32, momentum=0.9, printEvery=0)
+    nn.train(data, epochs, 0.01, batch_size=32, momentum=0.9, print_every=0)
     peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 print(peaks[1], peaks[2], data.nbytes, nn.flat.nbytes)
 """

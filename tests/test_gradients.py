@@ -34,7 +34,7 @@ def test_steps_2_to_6_are_the_chain_rule_given_the_output_signals():
     """With oSignals held fixed, steps 2-6 give d(sum oSignals * o_sums)/dw for every weight."""
     nn = make_network()
     w = nn.getWeights().astype(np.float64)
-    grads = flat(nn.compute_gradients(X, T))
+    grads = flat(nn.compute_gradients(X, T, nb.ERROR_FUNCTIONS["mse"]).grads)
     o = forward64(w, X, NI, NH, NO)[3]
     o_signals = (1 - o) * o * (o - T)  # what step 1 hands on; fixed while w moves
 
@@ -61,7 +61,7 @@ def softmax_jacobian(z, step=1e-6):
 
 def article_output_signals(nn):
     """Return the oSignals of step 1 for X, T, recovered from the output-bias gradients."""
-    return nn.compute_gradients(X, T)[3]  # obGrads = oSignals * 1.0
+    return nn.compute_gradients(X, T, nb.ERROR_FUNCTIONS["mse"]).grads[3]  # obGrads = oSignals
 
 
 def test_article_output_signal_is_the_diagonal_term_of_the_softmax_jacobian():

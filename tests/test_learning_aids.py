@@ -160,3 +160,49 @@ def test_readme_shows_the_committed_plot_of_the_default_run():
     readme = (ROOT / "README.md").read_text()
     assert "![" in readme and "tests/default_run.png" in readme
     assert png_size(ROOT / "tests" / "default_run.png") == (700, 600)
+
+
+@pytest.mark.parametrize("engine", ["NeuralNetwork", "MatrixNeuralNetwork"])
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_trace_prints_the_values_the_running_engine_computed(engine, batch_size, capsys):
+    """A network whose step 4 doubles the derivative: its trace shows the doubled values.
+
+    A trace that worked the step out again on its own would show the honest values.
+    """
+    data = nb.loadFile(ROOT / "irisTrainData.txt")
+    traces = []
+    for factor in (1, 2):
+        nn = getattr(nb, engine)(4, 5, 3, seed=3)
+        nn.setWeights(np.random.default_rng(2).uniform(-1, 1, 43))  # sizeable signals
+        slope = nn.hidden.derivative
+        nn.hidden = nn.hidden._replace(derivative=lambda h, s=slope, f=factor: f * s(h))
+        nn.train(data, 1, 0.05, batch_size=batch_size, print_every=0,
+                 on_step=nb.tracer(nn, 1))
+        assert not {"batch_gradients", "compute_gradients", "update_weights"} & set(vars(nn))
+        traces.append(parse_trace(capsys.readouterr().out))
+    honest, doubled = traces
+    for name in ("hSignals", "ihGrads", "hbGrads"):  # step 4 and what follows from it
+        assert np.abs(honest[name]).max() > 0.01, name
+        np.testing.assert_allclose(doubled[name], 2 * honest[name], atol=2e-4, err_msg=name)
+    for name in ("hSums", "oNodes", "oSignals", "hoGrads", "obGrads"):  # before step 4
+        np.testing.assert_array_equal(doubled[name], honest[name], err_msg=name)
+
+
+@pytest.mark.parametrize("engine, forward", [("NeuralNetwork", "computeOutputs"),
+                                             ("MatrixNeuralNetwork", "forward")])
+def test_check_gradients_evaluates_the_error_with_the_engines_own_forward_pass(
+        engine, forward, monkeypatch, capsys):
+    cls = getattr(nb, engine)
+    real = getattr(cls, forward)
+    dtypes = []
+
+    def counted(self, x_values):
+        dtypes.append(self.dtype)
+        return real(self, x_values)
+
+    monkeypatch.setattr(cls, forward, counted)
+    row = nb.loadFile(ROOT / "irisTrainData.txt")[0]
+    nb.check_gradients(cls(4, 5, 3, seed=3), row, "cross-entropy")
+    # two float64 evaluations per weight, and the float32 forward pass of the step itself
+    assert dtypes.count(np.float64) == 2 * 43 and dtypes.count(np.float32) == 1
+    assert "max relative difference" in capsys.readouterr().out

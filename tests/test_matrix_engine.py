@@ -13,9 +13,9 @@ TRAIN = nb.loadFile(ROOT / "irisTrainData.txt")
 
 def train_both(epochs, **options):
     """Return the final weights of the loops and the matrix engine after the same training."""
-    activation = options.pop("hiddenActivation", "tanh")
-    return [engine(4, 5, 3, seed=3, hiddenActivation=activation).train(
-                TRAIN, epochs, 0.05, printEvery=0, **options)
+    activation = options.pop("hidden_activation", "tanh")
+    return [engine(4, 5, 3, seed=3, hidden_activation=activation).train(
+                TRAIN, epochs, 0.05, print_every=0, **options)
             for engine in (nb.NeuralNetwork, nb.MatrixNeuralNetwork)]
 
 
@@ -39,8 +39,8 @@ def test_article_demo_final_weights_agree_within_1e_5():
 @pytest.mark.parametrize("error, activation, momentum, batch", list(itertools.product(
     ["mse", "mse-exact", "cross-entropy"], ["tanh", "sigmoid", "relu"], [0.0, 0.5], [1, 16])))
 def test_engines_agree_for_every_option(error, activation, momentum, batch):
-    loops, matrix = train_both(2 if batch == 1 else 10, hiddenActivation=activation,
-                               errorFunction=error, momentum=momentum, batchSize=batch)
+    loops, matrix = train_both(2 if batch == 1 else 10, hidden_activation=activation,
+                               error_function=error, momentum=momentum, batch_size=batch)
     assert np.max(np.abs(loops - matrix)) < 1e-5
 
 
@@ -50,7 +50,7 @@ def test_online_training_amplifies_one_ulp_which_is_why_the_horizon_above_is_sho
     w = b.getWeights()
     w[0] = np.nextafter(w[0], np.float32(1))
     b.setWeights(w)
-    options = dict(errorFunction="cross-entropy", momentum=0.5, printEvery=0)
+    options = dict(error_function="cross-entropy", momentum=0.5, print_every=0)
     assert np.max(np.abs(a.train(TRAIN, 5, 0.05, **options) -
                          b.train(TRAIN, 5, 0.05, **options))) > 1e-2
 
@@ -65,7 +65,7 @@ def test_matrix_weights_are_views_of_one_vector_in_get_weights_order():
 
 def test_matrix_accuracy_error_and_outputs_match_the_loops():
     loops = nb.NeuralNetwork(4, 5, 3, seed=3)
-    weights = loops.train(TRAIN, 5, 0.05, printEvery=0)
+    weights = loops.train(TRAIN, 5, 0.05, print_every=0)
     matrix = nb.MatrixNeuralNetwork(4, 5, 3, seed=3)
     matrix.setWeights(weights)
     assert matrix.accuracy(TRAIN) == loops.accuracy(TRAIN)
@@ -77,7 +77,7 @@ def test_matrix_accuracy_error_and_outputs_match_the_loops():
 
 def test_matrix_outputs_and_cross_entropy_take_one_pass_and_match_the_loops(monkeypatch):
     loops = nb.NeuralNetwork(4, 5, 3, seed=3)
-    weights = loops.train(TRAIN, 5, 0.05, printEvery=0)
+    weights = loops.train(TRAIN, 5, 0.05, print_every=0)
     matrix = nb.MatrixNeuralNetwork(4, 5, 3, seed=3)
     matrix.setWeights(weights)
     expected_outputs, expected_error = loops.outputs(TRAIN), nb.cross_entropy_error(loops, TRAIN)
@@ -94,7 +94,7 @@ def test_matrix_engine_saves_and_loads_weights(tmp_path):
     path = tmp_path / "w.txt"
     result = run_script("--engine", "matrix", "--epochs", 3, "--save-weights", path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    expected = nb.MatrixNeuralNetwork(4, 5, 3, seed=3).train(TRAIN, 3, 0.05, printEvery=0)
+    expected = nb.MatrixNeuralNetwork(4, 5, 3, seed=3).train(TRAIN, 3, 0.05, print_every=0)
     np.testing.assert_array_equal(nb.load_weights(path, nb.NeuralNetwork(4, 5, 3, 0)), expected)
 
 

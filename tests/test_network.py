@@ -79,3 +79,29 @@ def test_accuracy_counts_argmax_matches():
     rows = np.float32([[1, 2, 3, 4, 0, 1, 0], [1, 2, 3, 4, 1, 0, 0], [0, 0, 0, 0, 0, 1, 0],
                        [5, 5, 5, 5, 0, 0, 1]])
     assert nn.accuracy(rows) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: nb.NeuralNetwork(NI, NH, NO, seed=3, hidden_activation="logistic"),
+     "hidden_activation"),
+    (lambda: nb.MatrixNeuralNetwork(NI, NH, NO, seed=3, hidden_activation=None),
+     "hidden_activation"),
+    (lambda: nb.NeuralNetwork(NI, NH, NO, seed=3).train(
+        np.float32([[1, 2, 3, 4, 1, 0, 0]]), 1, 0.1, error_function="mae"), "error_function"),
+])
+def test_an_unknown_name_raises_value_error_listing_the_valid_names(call, argument):
+    with pytest.raises(ValueError, match=argument) as raised:
+        call()
+    table = nb.ERROR_FUNCTIONS if argument == "error_function" else nb.HIDDEN_ACTIVATIONS
+    assert all(repr(name) in str(raised.value) for name in table)
+
+
+def test_momentum_memory_lives_for_one_train_call():
+    rows = np.float32([[5.1, 3.5, 1.4, 0.2, 1, 0, 0], [6.4, 3.2, 4.5, 1.5, 0, 1, 0]])
+    nn = nb.NeuralNetwork(NI, NH, NO, seed=3)
+    assert nn.optimizer is None
+    nn.train(rows, 1, 0.1, momentum=0.9, print_every=0)
+    velocity = nn.optimizer.velocity
+    assert velocity.shape == (43,) and np.abs(velocity).max() > 0 and nn.optimizer.t == 2
+    nn.train(rows, 1, 0.1, print_every=0)  # without momentum: no memory left over
+    assert nn.optimizer is None

@@ -23,7 +23,7 @@ BOUND = 2e-4
 
 def make_network(activation, seed=7):
     """Return a network with moderate random weights and the given hidden activation."""
-    nn = nb.NeuralNetwork(NI, NH, NO, seed=seed, hiddenActivation=activation)
+    nn = nb.NeuralNetwork(NI, NH, NO, seed=seed, hidden_activation=activation)
     nn.setWeights(np.random.default_rng(seed).uniform(-0.6, 0.6, 43))
     return nn
 
@@ -42,7 +42,7 @@ def error64(error_function, activation, row):
 def one_step(nn, rows, **options):
     """Return the weight change made by training nn for one epoch on rows."""
     before = nn.getWeights().astype(np.float64)
-    nn.train(rows, 1, LR, printEvery=0, **options)
+    nn.train(rows, 1, LR, print_every=0, **options)
     return nn.getWeights().astype(np.float64) - before
 
 
@@ -52,7 +52,7 @@ def test_one_step_is_minus_lr_times_the_true_gradient(error_function, activation
     nn = make_network(activation)
     w0 = nn.getWeights().astype(np.float64)
     expected = -LR * central_gradient(error64(error_function, activation, ROWS[0]), w0)
-    assert relative_error(one_step(nn, ROWS[:1], errorFunction=error_function), expected) < BOUND
+    assert relative_error(one_step(nn, ROWS[:1], error_function=error_function), expected) < BOUND
 
 
 def article_formula64(w, row, activation):
@@ -79,10 +79,10 @@ def test_relu_derivative_is_zero_at_zero_and_the_activations_match_float64():
     assert nb.relu_derivative(np.float32(0.0)) == 0.0
     assert nb.relu_derivative(np.float32(0.5)) == 1.0
     z = np.linspace(-30, 30, 61)
-    for name, (activation, array_activation, _) in nb.HIDDEN_ACTIVATIONS.items():
-        got = np.array([activation(np.float32(v)) for v in z], dtype=np.float64)
+    for name, activation in nb.HIDDEN_ACTIVATIONS.items():
+        got = np.array([activation.of_sum(np.float32(v)) for v in z], dtype=np.float64)
         np.testing.assert_allclose(got, ACTIVATIONS64[name](z), rtol=1e-6, atol=1e-7)
-        got = array_activation(np.float32(z)).astype(np.float64)  # the matrix engine's form
+        got = activation.of_sums(np.float32(z)).astype(np.float64)  # the matrix engine's form
         np.testing.assert_allclose(got, ACTIVATIONS64[name](z), rtol=1e-6, atol=1e-7)
 
 
@@ -102,22 +102,22 @@ def test_momentum_three_steps_on_one_item_follow_the_hand_computed_sequence():
         expected.append(w)
     # the velocity lives for one train call: three copies of the item make three steps
     nn = make_network("tanh")
-    nn.train(ROWS[:1].repeat(3, axis=0), 1, LR, momentum=mu, errorFunction="cross-entropy",
-             printEvery=0)
+    nn.train(ROWS[:1].repeat(3, axis=0), 1, LR, momentum=mu, error_function="cross-entropy",
+             print_every=0)
     np.testing.assert_allclose(nn.getWeights(), expected[2], rtol=0, atol=1e-5)
     plain_third_step = expected[1] - LR * reference_gradient(expected[1], ROWS[0])
     assert np.max(np.abs(plain_third_step - expected[2])) > 1e-3  # momentum does matter here
     # a new train call starts from zero velocity: its first step is a plain gradient step
     w3 = nn.getWeights().astype(np.float64)
-    nn.train(ROWS[:1], 1, LR, momentum=mu, errorFunction="cross-entropy", printEvery=0)
+    nn.train(ROWS[:1], 1, LR, momentum=mu, error_function="cross-entropy", print_every=0)
     np.testing.assert_allclose(nn.getWeights(), w3 - LR * reference_gradient(w3, ROWS[0]),
                                rtol=0, atol=1e-5)
 
 
 def test_a_batch_step_is_the_mean_of_the_single_item_steps():
-    steps = [one_step(make_network("tanh"), ROWS[i:i + 1], errorFunction="cross-entropy")
+    steps = [one_step(make_network("tanh"), ROWS[i:i + 1], error_function="cross-entropy")
              for i in range(3)]
-    batch = one_step(make_network("tanh"), ROWS[:3], batchSize=3, errorFunction="cross-entropy")
+    batch = one_step(make_network("tanh"), ROWS[:3], batch_size=3, error_function="cross-entropy")
     assert relative_error(batch, np.mean(steps, axis=0)) < BOUND
     assert relative_error(batch, np.sum(steps, axis=0)) > 0.5  # a mean, not a sum
 
@@ -132,7 +132,7 @@ def test_a_short_last_batch_uses_its_own_mean():
     w = nn.getWeights().astype(np.float64)
     for batch in (order[:3], order[3:]):  # batch size 3: then the 2 left over
         w = w - LR * np.mean([reference_gradient(w, ROWS[i]) for i in batch], axis=0)
-    nn.train(ROWS, 1, LR, batchSize=3, errorFunction="cross-entropy", printEvery=0)
+    nn.train(ROWS, 1, LR, batch_size=3, error_function="cross-entropy", print_every=0)
     np.testing.assert_allclose(nn.getWeights(), w, rtol=0, atol=1e-5)
 
 
@@ -171,7 +171,7 @@ def test_cli_training_continues_from_loaded_weights(tmp_path):
     assert result.returncode == 0, result.stderr
     nn = nb.NeuralNetwork(NI, NH, NO, seed=3)
     nn.setWeights(nb.load_weights(first, nn))
-    expected = nn.train(nb.loadFile(nb.HERE / "irisTrainData.txt"), 1, 0.05, printEvery=0)
+    expected = nn.train(nb.loadFile(nb.HERE / "irisTrainData.txt"), 1, 0.05, print_every=0)
     np.testing.assert_array_equal(nb.load_weights(second, nn), expected)
 
 
@@ -181,7 +181,7 @@ def test_cli_save_weights_writes_the_trained_weights(tmp_path):
     assert result.returncode == 0, result.stderr
     nn = nb.NeuralNetwork(NI, NH, NO, seed=3)
     data = nb.loadFile(nb.HERE / "irisTrainData.txt")
-    expected = nn.train(data, 2, 0.05, printEvery=0)
+    expected = nn.train(data, 2, 0.05, print_every=0)
     np.testing.assert_array_equal(nb.load_weights(path, nn), expected)
 
 
@@ -208,9 +208,9 @@ def test_cli_options_reach_the_network_and_the_progress_line(tmp_path):
     assert "Creating a 4-7-3 neural network" in result.stdout
     lines = progress_lines(result.stdout)
     assert [line.split(" ce error = ")[0] for line in lines] == ["epoch = 3", "epoch = 6"]
-    nn = nb.NeuralNetwork(4, 7, 3, seed=3, hiddenActivation="relu")
+    nn = nb.NeuralNetwork(4, 7, 3, seed=3, hidden_activation="relu")
     data = nb.loadFile(nb.HERE / "irisTrainData.txt")
-    nn.train(data, 6, 0.01, errorFunction="cross-entropy", printEvery=0)
+    nn.train(data, 6, 0.01, error_function="cross-entropy", print_every=0)
     assert lines[-1] == "epoch = 6 ce error = %0.4f" % nb.cross_entropy_error(nn, data)
 
 
