@@ -231,16 +231,18 @@ class NeuralNetwork:
         return self.oNodes.copy()
 
     def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batch_size=1,
-              error_function="mse", print_every=10, on_epoch=None, on_step=None):
+              error_function="mse", optimizer="sgd", print_every=10, on_epoch=None,
+              on_step=None):
         """Train on the rows of trainData by back-propagation; return the final weights.
 
         The defaults are the article's: online training (one item a step), its output
-        signal for the squared error, the plain update, progress every 10 epochs (0: none).
-        With momentum, the velocity starts at zero in each call (see Momentum).
-        on_epoch(epoch) is called after every epoch, on_step(batch, step) after every update.
+        signal for the squared error, its plain update (optimizer "sgd" without momentum),
+        progress every 10 epochs (0: none). Momentum's velocity and Adam's moments start
+        at zero in each call (see Momentum and Adam). on_epoch(epoch) is called after
+        every epoch, on_step(batch, step) after every update.
         """
         error = choose(ERROR_FUNCTIONS, error_function, "error_function")
-        self.optimizer = Momentum(self, momentum) if momentum else None
+        self.optimizer = new_optimizer(self, optimizer, momentum)  # None: the article's
         numTrainItems = len(trainData)
         indices = list(range(numTrainItems))  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
@@ -315,7 +317,7 @@ class NeuralNetwork:
 
     def update_weights(self, grads, learnRate):
         """Move every weight and bias a step of learnRate against its gradient."""
-        if self.optimizer:  # momentum: each weight's step also carries its past steps
+        if self.optimizer:  # momentum or Adam: each weight's step also uses its past
             return self.optimizer_update(grads, learnRate)
         ihGrads, hbGrads, hoGrads, obGrads = grads
 
@@ -465,7 +467,7 @@ def main(argv=None):
     history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, momentum=opts.momentum,
-             batch_size=opts.batch_size, error_function=opts.error,
+             batch_size=opts.batch_size, error_function=opts.error, optimizer=opts.optimizer,
              print_every=opts.print_every, on_epoch=history.record if history else None,
              on_step=tracer(nn, opts.trace) if opts.trace else None)
     print("Training complete")
@@ -672,6 +674,67 @@ class Momentum:
         return self.velocity
 
 
+class Adam:
+    """Adam's memory (Kingma & Ba, 2015): two running means per weight, in getWeights order.
+
+    m follows the gradient and v its square. Both start at zero, so early on they are too
+    small; dividing by 1 - beta^t, where t counts the updates, undoes that. Each train
+    call makes a new one (t restarts at 1); it stays in nn.optimizer after the call.
+    beta1, beta2 and eps are the paper's values, which torch.optim.Adam uses too.
+    """
+
+    beta1 = 0.9  # how much of m each update keeps
+    beta2 = 0.999  # how much of v each update keeps
+    eps = 1e-8  # keeps the step finite where v is 0
+
+    def __init__(self, nn):
+        """Start with zero moments for every weight of nn."""
+        tw = nn.totalWeights(nn.ni, nn.nh, nn.no)
+        self.m = np.zeros(tw, dtype=nn.dtype)
+        self.v = np.zeros(tw, dtype=nn.dtype)
+        self.last_deltas = np.zeros(tw, dtype=nn.dtype)  # the steps of the last update
+        self.t = 0  # updates made so far
+
+    def next_update(self):
+        """Count one more update."""
+        self.t += 1
+
+    def delta(self, idx, g, learnRate):
+        """Return the step of weight idx (getWeights order) for its gradient g."""
+        self.m[idx] = self.beta1 * self.m[idx] + (1 - self.beta1) * g
+        self.v[idx] = self.beta2 * self.v[idx] + (1 - self.beta2) * g * g
+        m_hat = self.m[idx] / (1 - self.beta1 ** self.t)  # undo the start at zero
+        v_hat = self.v[idx] / (1 - self.beta2 ** self.t)
+        self.last_deltas[idx] = -learnRate * m_hat / (np.sqrt(v_hat) + self.eps)  # float32
+        return self.last_deltas[idx]
+
+    def deltas(self, g, learnRate):
+        """Return the steps of all weights at once for the flat gradient vector g."""
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
+        m_hat = self.m / (1 - self.beta1 ** self.t)
+        v_hat = self.v / (1 - self.beta2 ** self.t)
+        self.last_deltas = -learnRate * m_hat / (np.sqrt(v_hat) + self.eps)
+        return self.last_deltas
+
+
+OPTIMIZERS = {  # name: what the update does, for --help
+    "sgd": "the article's update, delta = -learnRate * gradient (plus momentum, if given)",
+    "adam": "Adam, with torch.optim.Adam's defaults (beta1 0.9, beta2 0.999, eps 1e-8)",
+}
+
+
+def new_optimizer(nn, optimizer, momentum):
+    """Return a new memory for the update rule of one train call: None for the article's."""
+    choose(OPTIMIZERS, optimizer, "optimizer")  # a ValueError for an unknown name
+    if optimizer == "adam":
+        if momentum:
+            raise ValueError("momentum=%r: Adam keeps its own moments; use momentum=0.0 with "
+                             "optimizer='adam'" % momentum)
+        return Adam(nn)
+    return Momentum(nn, momentum) if momentum else None
+
+
 # ----------------------------------------------------------------------------------------
 # The matrix engine: the same network, weights, random stream and float32 arithmetic,
 # with NumPy array operations in place of the element loops. A batch of n items is a
@@ -764,7 +827,7 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
         grads are the views of self.grads_flat that the gradient methods return.
         """
-        if self.optimizer:  # momentum: each weight's step also carries its past steps
+        if self.optimizer:  # momentum or Adam: each weight's step also uses its past
             self.optimizer.next_update()
             self.flat += self.optimizer.deltas(self.grads_flat, learnRate)
         else:
@@ -802,6 +865,7 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
 WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
 GRAD_NAMES = ("ihGrads", "hbGrads", "hoGrads", "obGrads")
+DELTA_NAMES = ("ihDeltas", "hbDeltas", "hoDeltas", "obDeltas")
 
 
 def tracer(nn, steps):
@@ -830,6 +894,11 @@ def show_step(nn, batch, step, number):
     show_named("hSignals", step.hSignals)
     show_named("ihGrads", grads["ihGrads"])
     show_named("hbGrads", grads["hbGrads"])
+    if isinstance(nn.optimizer, Adam):
+        print("--- Adam update %d: delta = -learnRate * m_hat / (sqrt(v_hat) + eps) ---"
+              % nn.optimizer.t)
+        for name, deltas in zip(DELTA_NAMES, nn.views(nn.optimizer.last_deltas), strict=True):
+            show_named(name, deltas)
     print("--- weights after the update ---")
     for name, w in zip(WEIGHT_NAMES, nn.weight_arrays(), strict=True):
         show_named(name, w)
@@ -918,9 +987,10 @@ class History:
 
 def describe_run(opts, nn):
     """Return a two-line summary of the options of this run, for the plot's title."""
+    update = "Adam" if opts.optimizer == "adam" else "momentum %g" % opts.momentum
     return ("nn_backprop.py, %d-%d-%d network, %s hidden nodes, error %s\n"
-            "learning rate %g, momentum %g, batch size %d, seed %d, %s engine"
-            % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, opts.momentum,
+            "learning rate %g, %s, batch size %d, seed %d, %s engine"
+            % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, update,
                opts.batch_size, opts.seed, opts.engine))
 
 
@@ -958,6 +1028,9 @@ def parse_options(argv=None):
                    help="hidden-node activation function")
     p.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
                    help="classical momentum factor in [0, 1): v = m*v - lr*g; w = w + v")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd",
+                   help="the update rule: " + "; ".join(
+                       "%s = %s" % item for item in OPTIMIZERS.items()))
     p.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
                    help="items per weight update (the mean of their gradients); 1 = online")
     p.add_argument("--engine", choices=["loops", "matrix"], default="loops",
@@ -974,7 +1047,10 @@ def parse_options(argv=None):
                    help="after training, write the weights, one number per line")
     p.add_argument("--load-weights", type=Path, metavar="PATH",
                    help="start from these weights instead of the random ones")
-    return p.parse_args(argv)
+    opts = p.parse_args(argv)
+    if opts.optimizer == "adam" and opts.momentum:
+        p.error("argument --momentum: not with --optimizer adam, which keeps its own moments")
+    return opts
 
 
 def whole(lowest):
@@ -1027,6 +1103,8 @@ def describe_variations(opts):
         lines.append("Setting hidden activation = " + opts.activation)
     if opts.error != "mse":
         lines.append("Setting error function = " + opts.error)
+    if opts.optimizer != "sgd":
+        lines.append("Setting optimizer = " + opts.optimizer)
     if opts.momentum != 0.0:
         lines.append("Setting momentum = " + repr(opts.momentum))
     if opts.batch_size != 1:

@@ -215,16 +215,64 @@ def test_the_two_baselines_train_alike():
         assert np.abs(plain - careful).max() < 1e-6
 
 
+def torch_epoch(data, batch=32, lr=0.01, seed=1):
+    """Return the weights after the same epoch written with PyTorch (eager mode, CPU).
+
+    The same network, error and update: Linear-Tanh-Linear-Softmax, the mean over the
+    batch of -sum t ln o, torch.optim.SGD; PyTorch's default number of threads.
+    """
+    import torch
+    (w1, b1, w2, b2), rng = baseline_weights(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.Tanh(),
+                                torch.nn.Linear(128, 10), torch.nn.Softmax(dim=-1))
+    with torch.no_grad():
+        for param, w in zip(model.parameters(), (w1.T, b1, w2.T, b2), strict=True):
+            param.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    x_all, t_all = torch.from_numpy(data[:, :784]), torch.from_numpy(data[:, 784:])
+    order = torch.from_numpy(rng.permutation(len(data)))
+    for start in range(0, len(data), batch):
+        rows = order[start:start + batch]
+        x, t = x_all[rows], t_all[rows]
+        loss = -(t * torch.log(model(x))).sum(dim=1).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    w1, b1, w2, b2 = (p.detach().numpy() for p in model.parameters())
+    return w1.T, b1, w2.T, b2
+
+
+def test_the_pytorch_epoch_trains_as_the_numpy_baseline():
+    """The PyTorch loop does the plain NumPy loop's training: the same weights within 1e-6."""
+    pytest.importorskip("torch", reason="PyTorch is not installed: no PyTorch row")
+    data = synthetic(500, 784, 10)
+    for plain, torch_weights in zip(plain_numpy_epoch(data), torch_epoch(data), strict=True):
+        assert np.abs(plain - torch_weights).max() < 1e-6
+
+
+def have_torch():
+    """Return whether PyTorch can be imported."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @pytest.mark.benchmark(group="mini-batch 32, 784-128-10")
 def test_minibatch_side_by_side(benchmark):
-    """One epoch of 5000 items in batches of 32: the matrix engine and two NumPy loops."""
+    """One epoch of 5000 items in batches of 32: the matrix engine, two NumPy loops and,
+    if it is installed, PyTorch."""
     data = synthetic(5000, 784, 10)
     nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
-    side = SideBySide({
+    calls = {
         "matrix": partial(nn.train, data, 1, 0.01, batch_size=32, error_function="cross-entropy",
                           print_every=0),
         "plain NumPy (baseline)": partial(plain_numpy_epoch, data),
-        "careful NumPy (baseline)": partial(careful_numpy_epoch, data)})
+        "careful NumPy (baseline)": partial(careful_numpy_epoch, data)}
+    if have_torch():
+        calls["PyTorch (eager, CPU)"] = partial(torch_epoch, data)
+    side = SideBySide(calls)
     benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(items=5000, batch=32, medians=side.medians())
 

@@ -107,6 +107,8 @@ def test_test_file_with_other_columns(tmp_path):
     (["--momentum", "1"], "--momentum"), (["--momentum", "-0.1"], "--momentum"),
     (["--print-every", "-1"], "--print-every"), (["--error", "mae"], "--error"),
     (["--activation", "gelu"], "--activation"), (["--epochs", "ten"], "--epochs"),
+    (["--optimizer", "rmsprop"], "--optimizer"),
+    (["--optimizer", "adam", "--momentum", "0.5"], "--momentum: not with --optimizer adam"),
     (["--inputs", "7"], "--inputs 7"), (["--inputs", "9"], "--inputs 9"),
 ])
 def test_bad_options(args, fragment, tmp_path):

@@ -30,7 +30,8 @@ def without_block(stdout, after, before):
 def parse_trace(stdout):
     """Return {name: array} for the first traced step."""
     values, name = {}, None
-    block = stdout.split("--- training step 1:", 1)[1].split("\nepoch =", 1)[0]
+    block = stdout.split("--- training step 1:", 1)[1]
+    block = re.split(r"\n(?:epoch =|Training complete|--- training step 2)", block)[0]
     for line in block.splitlines()[1:]:
         if line.endswith(":"):
             name = line.split()[-1][:-1]
@@ -206,3 +207,17 @@ def test_check_gradients_evaluates_the_error_with_the_engines_own_forward_pass(
     # two float64 evaluations per weight, and the float32 forward pass of the step itself
     assert dtypes.count(np.float64) == 2 * 43 and dtypes.count(np.float32) == 1
     assert "max relative difference" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["loops", "matrix"])
+def test_trace_of_adam_shows_its_step(engine, tmp_path):
+    result = run_script("--trace", 1, "--optimizer", "adam", "--lr", 0.01, "--engine", engine,
+                        "--epochs", 1, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--- Adam update 1: delta = -learnRate * m_hat / (sqrt(v_hat) + eps) ---" in (
+        result.stdout)
+    shown = parse_trace(result.stdout)
+    # the first update: m_hat = g and v_hat = g * g, so each step is -0.01 * g / |g|
+    for grads, deltas in (("ihGrads", "ihDeltas"), ("hoGrads", "hoDeltas"),
+                          ("obGrads", "obDeltas")):
+        np.testing.assert_allclose(shown[deltas], -0.01 * np.sign(shown[grads]), atol=1e-4)

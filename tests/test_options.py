@@ -114,6 +114,40 @@ def test_momentum_three_steps_on_one_item_follow_the_hand_computed_sequence():
                                rtol=0, atol=1e-5)
 
 
+def adam_by_hand(w, row, steps, lr=LR, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Return the weights after steps Adam updates on row, in float64 (Kingma & Ba, 2015)."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in range(1, steps + 1):
+        g = reference_gradient(w, row)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return w
+
+
+@pytest.mark.parametrize("engine", [nb.NeuralNetwork, nb.MatrixNeuralNetwork])
+def test_adam_three_steps_on_one_item_follow_the_papers_rule(engine):
+    nn = engine(NI, NH, NO, seed=7)
+    nn.setWeights(make_network("tanh").getWeights())
+    w0 = nn.getWeights().astype(np.float64)
+    nn.train(ROWS[:1].repeat(3, axis=0), 1, LR, optimizer="adam",
+             error_function="cross-entropy", print_every=0)
+    np.testing.assert_allclose(nn.getWeights(), adam_by_hand(w0, ROWS[0], 3), rtol=0, atol=1e-5)
+    sgd = w0 - LR * reference_gradient(w0, ROWS[0])
+    assert np.max(np.abs(adam_by_hand(w0, ROWS[0], 1) - sgd)) > 1e-2  # Adam is not SGD here
+    assert nn.optimizer.t == 3
+    # a new train call starts Adam afresh: its first step is lr * m_hat / sqrt(v_hat) = lr
+    w3 = nn.getWeights().astype(np.float64)
+    nn.train(ROWS[:1], 1, LR, optimizer="adam", error_function="cross-entropy", print_every=0)
+    np.testing.assert_allclose(nn.getWeights(), adam_by_hand(w3, ROWS[0], 1), rtol=0, atol=1e-5)
+
+
+def test_adam_with_momentum_is_refused():
+    with pytest.raises(ValueError, match="momentum.*Adam keeps its own moments"):
+        make_network("tanh").train(ROWS, 1, LR, momentum=0.5, optimizer="adam")
+
+
 def test_a_batch_step_is_the_mean_of_the_single_item_steps():
     steps = [one_step(make_network("tanh"), ROWS[i:i + 1], error_function="cross-entropy")
              for i in range(3)]
