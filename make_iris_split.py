@@ -11,8 +11,9 @@ Usage: python make_iris_split.py [--out DIR]   (default: the folder of this scri
 
 import argparse
 import os
+import signal
+import stat
 import sys
-import tempfile
 from pathlib import Path
 
 SPECIES = ("setosa", "versicolor", "virginica")
@@ -189,16 +190,38 @@ def split_rows() -> tuple[list[str], list[str]]:
     return train, test
 
 
-def write_lines(path: Path, lines: list[str]) -> None:
-    """Write lines to path through a temporary file in the same folder, then rename it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+def write_files(contents: dict[Path, list[str]]) -> None:
+    """Write the lines of each file to a temporary file beside it, then rename all of them.
+
+    As nn_backprop.py does: a new file gets the mode the umask gives, an existing one keeps
+    its mode; if anything fails no file is replaced and no temporary file is left, and
+    Ctrl-C or SIGTERM wait until the files are in place.
+    """
+    temporaries = {}  # path: its temporary file
+    arrived = []  # signals held back until the files are in place or gone
+    before = {s: signal.signal(s, lambda signum, frame: arrived.append(signum))
+              for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with os.fdopen(fd, "w", newline="\n") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
+        for path, lines in contents.items():
+            name = path.parent / (".make_iris_split-%s.tmp" % os.urandom(6).hex())
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            temporaries[path] = name
+            with os.fdopen(fd, "w", newline="\n") as f:
+                f.write("\n".join(lines) + "\n")
+            if path.exists():
+                os.chmod(name, stat.S_IMODE(path.stat().st_mode))
+        for path, name in temporaries.items():
+            os.replace(name, path)
     except BaseException:
-        os.unlink(tmp)
+        for name in temporaries.values():
+            if os.path.lexists(name):
+                os.unlink(name)
         raise
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in arrived:
+            signal.raise_signal(s)
 
 
 def main(argv=None) -> int:
@@ -211,8 +234,7 @@ def main(argv=None) -> int:
         parser.error(f"--out {args.out}: not an existing folder")
     train, test = split_rows()
     try:
-        write_lines(args.out / "irisTrainData.txt", train)
-        write_lines(args.out / "irisTestData.txt", test)
+        write_files({args.out / "irisTrainData.txt": train, args.out / "irisTestData.txt": test})
     except OSError as e:
         print(f"make_iris_split.py: cannot write into {args.out}: {e.strerror}", file=sys.stderr)
         return 2

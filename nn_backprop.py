@@ -32,16 +32,24 @@ Test:  python -m pytest
 """
 
 import argparse
+import codecs
+import contextlib
+import errno
 import math
 import os
 import random
 import re
+import signal
+import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-import numpy as np
+try:
+    import numpy as np
+except KeyboardInterrupt:  # Ctrl-C while NumPy loads: end as a later Ctrl-C does (cli)
+    print("nn_backprop.py: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 
@@ -111,6 +119,7 @@ class NeuralNetwork:
         hidden_activation is "tanh" (the article's), "sigmoid" or "relu". dtype is the
         article's float32; the gradient check makes a float64 twin to run the same code.
         """
+        check_sizes(numInput, numHidden, numOutput)  # a boundary: see the checks section
         self.ni = numInput
         self.nh = numHidden
         self.no = numOutput
@@ -135,12 +144,7 @@ class NeuralNetwork:
 
     def setWeights(self, weights):
         """Copy a flat list of weights into the network, in getWeights order."""
-        tw = self.totalWeights(self.ni, self.nh, self.no)
-        if len(weights) != tw:  # the article only printed a warning here
-            raise ValueError("setWeights: got %d values, a %d-%d-%d network has %d"
-                             % (len(weights), self.ni, self.nh, self.no, tw))
-        if not np.all(np.isfinite(np.asarray(weights, dtype=self.dtype))):
-            raise ValueError("setWeights: the weights must be finite numbers")
+        weights = check_weights(self, weights)  # the article only warned of a wrong count
         idx = 0
         for i in range(self.ni):
             for j in range(self.nh):
@@ -241,6 +245,8 @@ class NeuralNetwork:
         at zero in each call (see Momentum and Adam). on_epoch(epoch) is called after
         every epoch, on_step(batch, step) after every update.
         """
+        check_training(self, trainData, maxEpochs, learnRate, momentum, batch_size,
+                       print_every, on_epoch, on_step)  # a boundary: see the checks section
         error = choose(ERROR_FUNCTIONS, error_function, "error_function")
         self.optimizer = new_optimizer(self, optimizer, momentum)  # None: the article's
         numTrainItems = len(trainData)
@@ -371,6 +377,7 @@ class NeuralNetwork:
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
+        check_data(self, tdata, "tdata")  # a boundary: see the checks section
         num_correct = 0
         num_wrong = 0
         for i in range(len(tdata)):
@@ -386,6 +393,7 @@ class NeuralNetwork:
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
+        check_data(self, tdata, "tdata")  # a boundary: see the checks section
         sumSquaredError = 0.0
         for ii in range(len(tdata)):
             t_values = tdata[ii, self.ni:]
@@ -476,12 +484,8 @@ def main(argv=None):
     accTest = nn.accuracy(testDataMatrix)
     print("\nAccuracy on %d-item train data = %0.4f" % (len(trainDataMatrix), accTrain))
     print("Accuracy on %d-item test data = %0.4f" % (len(testDataMatrix), accTest))
-    if opts.save_weights:
-        save_weights(opts.save_weights, nn)
-        print("\nWeights saved to " + str(opts.save_weights))
-    if opts.plot:
-        history.plot(opts.plot, describe_run(opts, nn))
-        print("\nPlot written to " + str(opts.plot))
+    if opts.save_weights or opts.plot:
+        save_outputs(opts, nn, history)  # all of them or, if one fails, none
     print("\nEnd demo")
 
 
@@ -842,12 +846,14 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
+        check_data(self, tdata, "tdata")
         oNodes = self.outputs(tdata)  # (n, no)
         hits = tdata[np.arange(len(tdata)), self.ni + np.argmax(oNodes, axis=1)] == 1.0
         return float(np.mean(hits))
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
+        check_data(self, tdata, "tdata")
         oNodes = self.outputs(tdata)  # (n, no)
         return float(np.sum((tdata[:, self.ni:] - oNodes) ** 2)) / len(tdata)
 
@@ -966,8 +972,10 @@ class History:
         self.train_accuracy.append(self.nn.accuracy(self.trainData))
         self.test_accuracy.append(self.nn.accuracy(self.testData))
 
-    def plot(self, path, title):
-        """Write the history as a PNG to path (through a temporary file and a rename)."""
+    def plot(self, file_format, title):
+        """Return the history drawn as an image file: "png", "pdf" or "svg" bytes."""
+        import io
+
         import matplotlib
         matplotlib.use("Agg")  # files only, no window
         import matplotlib.pyplot as plt
@@ -981,8 +989,10 @@ class History:
         bottom.set_ylabel("accuracy")
         bottom.legend()
         fig.tight_layout()
-        write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=100))
+        image = io.BytesIO()
+        fig.savefig(image, format=file_format, dpi=100)
         plt.close(fig)
+        return image.getvalue()
 
 
 def describe_run(opts, nn):
@@ -998,16 +1008,25 @@ def describe_run(opts, nn):
 # Command-line options: the article's settings are the defaults
 # ----------------------------------------------------------------------------------------
 
+class OptionParser(argparse.ArgumentParser):
+    """argparse, but a bad option ends in one short line (see cli) instead of the usage."""
+
+    def error(self, message):
+        """Raise DataError with argparse's message, long values shortened."""
+        raise DataError(shorten(message, 160) + " (--help lists the options)")
+
+
 def parse_options(argv=None):
-    """Return the command-line options; a bad value exits with argparse's usage message."""
-    p = argparse.ArgumentParser(
+    """Return the command-line options; raise DataError for a bad one."""
+    p = OptionParser(
         prog="nn_backprop.py",
         description="Train a one-hidden-layer network by back-propagation; with no options, "
                     "the article's Iris demo.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--train", type=Path, metavar="PATH", default=HERE / "irisTrainData.txt",
+    p.add_argument("--train", type=file_name, metavar="PATH",
+                   default=HERE / "irisTrainData.txt",
                    help="training data: comma-separated, inputs then one-hot targets")
-    p.add_argument("--test", type=Path, metavar="PATH", default=HERE / "irisTestData.txt",
+    p.add_argument("--test", type=file_name, metavar="PATH", default=HERE / "irisTestData.txt",
                    help="test data, with the same columns as the training data")
     p.add_argument("--inputs", type=whole(1), metavar="N", default=4,
                    help="number of input columns; the remaining columns are the targets")
@@ -1017,23 +1036,25 @@ def parse_options(argv=None):
                    help="passes over the training data")
     p.add_argument("--lr", type=positive_real, metavar="F", default=0.05,
                    help="learning rate")
-    p.add_argument("--seed", type=int, metavar="N", default=3,
+    p.add_argument("--seed", type=whole(None), metavar="N", default=3,
                    help="seed of the random numbers (initial weights, then shuffles)")
     p.add_argument("--print-every", type=whole(0), metavar="N", default=10,
                    help="print the training error every N epochs; 0 prints none")
-    p.add_argument("--error", choices=list(ERROR_FUNCTIONS), default="mse",
+    p.add_argument("--error", type=one_of(ERROR_FUNCTIONS), choices=list(ERROR_FUNCTIONS),
+                   default="mse",
                    help="error to minimize: mse = the article's output signal, mse-exact = "
                         "the exact gradient of the squared error, cross-entropy = -sum t ln o")
-    p.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="tanh",
+    p.add_argument("--activation", type=one_of(HIDDEN_ACTIVATIONS),
+                   choices=list(HIDDEN_ACTIVATIONS), default="tanh",
                    help="hidden-node activation function")
     p.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
                    help="classical momentum factor in [0, 1): v = m*v - lr*g; w = w + v")
-    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd",
-                   help="the update rule: " + "; ".join(
+    p.add_argument("--optimizer", type=one_of(OPTIMIZERS), choices=list(OPTIMIZERS),
+                   default="sgd", help="the update rule: " + "; ".join(
                        "%s = %s" % item for item in OPTIMIZERS.items()))
     p.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
                    help="items per weight update (the mean of their gradients); 1 = online")
-    p.add_argument("--engine", choices=["loops", "matrix"], default="loops",
+    p.add_argument("--engine", type=one_of(ENGINES), choices=list(ENGINES), default="loops",
                    help="loops = the article's element loops; matrix = the same algorithm "
                         "with NumPy array operations")
     p.add_argument("--trace", type=whole(0), metavar="N", default=0,
@@ -1041,11 +1062,12 @@ def parse_options(argv=None):
     p.add_argument("--check-gradients", action="store_true",
                    help="before training, compare the update direction with central "
                         "differences of the error on the first training row")
-    p.add_argument("--plot", type=Path, metavar="PATH",
-                   help="write a PNG of the error and accuracies per epoch (needs matplotlib)")
-    p.add_argument("--save-weights", type=Path, metavar="PATH",
+    p.add_argument("--plot", type=file_name, metavar="PATH",
+                   help="write the error and accuracies per epoch as a .png, .pdf or .svg "
+                        "file (needs matplotlib)")
+    p.add_argument("--save-weights", type=file_name, metavar="PATH",
                    help="after training, write the weights, one number per line")
-    p.add_argument("--load-weights", type=Path, metavar="PATH",
+    p.add_argument("--load-weights", type=file_name, metavar="PATH",
                    help="start from these weights instead of the random ones")
     opts = p.parse_args(argv)
     if opts.optimizer == "adam" and opts.momentum:
@@ -1053,35 +1075,62 @@ def parse_options(argv=None):
     return opts
 
 
+ENGINES = {"loops": "NeuralNetwork", "matrix": "MatrixNeuralNetwork"}
+
+
 def whole(lowest):
-    """Return an argparse type for whole numbers no smaller than lowest."""
+    """Return an argparse type for whole numbers no smaller than lowest (None: any)."""
     def convert(text):
-        value = int(text)  # a ValueError becomes argparse's "invalid ... value" message
-        if value < lowest:
-            raise argparse.ArgumentTypeError("%s is below %d" % (text, lowest))
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not a whole number"
+                                             % shorten(text)) from None
+        if lowest is not None and value < lowest:
+            raise argparse.ArgumentTypeError("%s is below %d" % (shorten(text), lowest))
         return value
-    convert.__name__ = "whole number"
     return convert
+
+
+def real(text):
+    """Return text as a float, or raise argparse's error naming it (shortened)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % shorten(text)) from None
 
 
 def positive_real(text):
     """Return text as a positive, finite float (argparse type)."""
-    value = float(text)
+    value = real(text)
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError("%s is not a positive finite number" % text)
+        raise argparse.ArgumentTypeError("%s is not a positive finite number" % shorten(text))
     return value
 
 
 def momentum_factor(text):
     """Return text as a float in [0, 1) (argparse type)."""
-    value = float(text)
+    value = real(text)
     if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError("%s is not in [0, 1)" % text)
+        raise argparse.ArgumentTypeError("%s is not in [0, 1)" % shorten(text))
     return value
 
 
-positive_real.__name__ = "number"
-momentum_factor.__name__ = "number"
+def one_of(table):
+    """Return an argparse type for the names in table."""
+    def convert(text):
+        if text not in table:
+            raise argparse.ArgumentTypeError("%r is not one of %s"
+                                             % (shorten(text), ", ".join(table)))
+        return text
+    return convert
+
+
+def file_name(text):
+    """Return text as a Path (argparse type); an empty name is refused."""
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return Path(text)
 
 
 def describe_data(opts):
@@ -1126,11 +1175,14 @@ def weights_header(nn):
     return "# nn_backprop weights %d-%d-%d, in getWeights order" % (nn.ni, nn.nh, nn.no)
 
 
+def weights_text(nn):
+    """Return the weights of nn as the text of a weights file."""
+    return "\n".join([weights_header(nn)] + ["%.9g" % w for w in nn.getWeights()]) + "\n"
+
+
 def save_weights(path, nn):
     """Write the weights of nn to path (through a temporary file and a rename)."""
-    lines = [weights_header(nn)] + ["%.9g" % w for w in nn.getWeights()]
-    text = "\n".join(lines) + "\n"
-    write_atomically(path, lambda f: f.write(text.encode()))
+    write_files({path: weights_text(nn).encode()})
 
 
 def load_weights(path, nn):
@@ -1144,19 +1196,38 @@ def load_weights(path, nn):
             raise DataError("%s: weights of a %s network; this one is %s"
                             % (path, saved.group(), shape))
         lines, first_line = lines[1:], 2
-    values = check_finite(path, parse_lines(path, lines, first_line), first_line)
-    if values.shape[1] != 1:
-        raise DataError("%s, line %d: one number per line, please" % (path, first_line))
+    if not lines:
+        raise DataError("%s: holds no weights, only a '#' line" % path)
+    values = [parse_weight(path, n, line) for n, line in enumerate(lines, first_line)]
+    with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
+        weights = np.float32(values).reshape(-1, 1)
+    check_finite(path, weights, first_line)
     tw = NeuralNetwork.totalWeights(nn.ni, nn.nh, nn.no)
-    if len(values) != tw:
+    if len(weights) != tw:
         raise DataError("%s: holds %d weights; a %s network has %d"
-                        % (path, len(values), shape, tw))
-    return values[:, 0]
+                        % (path, len(weights), shape, tw))
+    return weights[:, 0]
+
+
+def parse_weight(path, line_number, line):
+    """Return the one number on a line of a weights file, or raise DataError."""
+    where = "%s, line %d" % (path, line_number)
+    if line.lstrip().startswith("#"):
+        raise DataError(where + ": a '#' line; only the first line may be one")
+    fields = line.split(",")
+    if len(fields) != 1:
+        raise DataError(where + ": %d values; a weights file holds one number per line"
+                        % len(fields))
+    try:
+        return float(line)
+    except ValueError:
+        raise DataError(where + ": %r is not a number" % shorten(line.strip())) from None
 
 
 # ----------------------------------------------------------------------------------------
-# Checks at the boundaries: files in, options, files out. A problem ends the run with one
-# line on stderr and exit status 2, so the algorithm above never sees bad input.
+# Checks at the boundaries: files in, options, the Python API's arguments, files out. A
+# problem ends the run with one line on stderr and exit status 2 (see cli), so the
+# algorithm above never sees bad input.
 # ----------------------------------------------------------------------------------------
 
 class DataError(ValueError):
@@ -1171,21 +1242,36 @@ class DivergenceError(ArithmeticError):
                          "infinite); try a smaller learning rate (--lr)" % epoch)
 
 
+LINE_END = re.compile(r"\r\n|\r|\n")  # what ends a line in an editor; nothing else does
+
+
 def read_lines(path):
-    """Return the lines of a text file, without trailing blank lines; raise DataError if none."""
+    """Return the lines of a text file, without trailing blank lines; raise DataError if none.
+
+    The file is read a megabyte at a time and refused as soon as it cannot be data: NUL
+    bytes, bytes that are not UTF-8, or more than a fifth of the free memory.
+    """
+    limit = available_memory() // 5
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    parts, size = [], 0
     try:
         with open(path, "rb") as f:
-            raw = f.read()
-        text = raw.decode("utf-8-sig")
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise DataError("%s: more than %s, a fifth of the free memory; a data file "
+                                    "must be smaller" % (path, megabytes(limit)))
+                if b"\0" in chunk:
+                    raise DataError("%s: not a text file (it holds NUL bytes)" % path)
+                parts.append(decoder.decode(chunk))
+            parts.append(decoder.decode(b"", final=True))
     except IsADirectoryError:
         raise DataError("%s: is a folder, not a file" % path) from None
     except OSError as e:
         raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
     except UnicodeDecodeError:
         raise DataError("%s: not a text file (it is not UTF-8 text)" % path) from None
-    if "\0" in text:
-        raise DataError("%s: not a text file (it holds NUL bytes)" % path)
-    lines = text.splitlines()
+    lines = LINE_END.split("".join(parts))
     while lines and not lines[-1].strip():  # blank lines at the end are harmless
         lines.pop()
     if not lines:
@@ -1218,7 +1304,7 @@ def parse_number(path, line_number, column, field, line):
     where = "%s, line %d, column %d" % (path, line_number, column)
     if not field.strip():
         raise DataError(where + ": empty value")
-    if "," not in line and any(sep in line for sep in ";\t |"):
+    if "," not in line and any(is_row_of_numbers(line.split(sep)) for sep in ";\t |"):
         raise DataError(where + ": %r is not a number; separate values with commas"
                         % shorten(field))
     if line_number == 1:
@@ -1227,9 +1313,39 @@ def parse_number(path, line_number, column, field, line):
     raise DataError(where + ": %r is not a number" % shorten(field))
 
 
+def is_row_of_numbers(fields):
+    """Return whether fields hold two or more numbers and nothing else but blanks."""
+    values = [f for f in fields if f.strip()]
+    try:
+        [float(f) for f in values]
+    except ValueError:
+        return False
+    return len(values) > 1
+
+
 def shorten(text, most=30):
     """Return text cut to at most characters, for an error message."""
     return text if len(text) <= most else text[:most] + "..."
+
+
+def megabytes(size):
+    """Return a size in bytes as '12.3 MB' (or '4.5 GB'), for a message."""
+    return "%.1f GB" % (size / 1e9) if size >= 1e9 else "%.1f MB" % (size / 1e6)
+
+
+def available_memory():
+    """Return the bytes of memory free for this run (MemAvailable on Linux)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 34  # unknown: assume 16 GB
 
 
 def check_finite(path, matrix, first_line=1):
@@ -1243,7 +1359,7 @@ def check_finite(path, matrix, first_line=1):
 
 
 def check_options(opts, trainData, testData):
-    """Raise DataError unless the data suit --inputs and --save-weights names a safe file."""
+    """Raise DataError unless the data suit the options and every output can be written."""
     columns = trainData.shape[1]
     if opts.inputs >= columns:
         raise DataError("--inputs %d: %s has %d columns, which leaves no target columns"
@@ -1258,10 +1374,9 @@ def check_options(opts, trainData, testData):
             n = int(np.argmin(one_hot))
             raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
                             % (path, n + 1, opts.inputs + 1, columns,
-                               ",".join("%g" % v for v in targets[n])))
-    for path in (opts.save_weights, opts.plot):
-        if path:
-            check_output_path(path, opts)
+                               shorten(",".join("%g" % v for v in targets[n]), 40)))
+    check_memory(opts, columns - opts.inputs, len(trainData))
+    check_outputs(opts)
     if opts.plot:
         try:
             import matplotlib  # noqa: F401  (only --plot needs it)
@@ -1270,33 +1385,235 @@ def check_options(opts, trainData, testData):
                             "(or pip install '.[plot]')") from None
 
 
-def check_output_path(path, opts):
-    """Raise DataError unless path can be written as an output without touching the data."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise DataError("%s: the folder %s does not exist" % (path, path.parent))
-    if path.is_dir():
-        raise DataError("%s: is a folder; name a file" % path)
-    if path.exists() and any(path.samefile(d) for d in (opts.train, opts.test) if d.exists()):
-        raise DataError("%s: is a data file; the script never overwrites its data" % path)
+def check_memory(opts, numOutput, numTrainItems):
+    """Raise DataError if the network and its training would not fit in the free memory."""
+    tw = NeuralNetwork.totalWeights(opts.inputs, opts.hidden, numOutput)
+    # float32 copies of all weights: the weights, the drawn ones, a step's gradients, a
+    # getWeights copy, the update's buffer, momentum or Adam; the loops engine keeps each
+    # item's gradients until its batch is averaged
+    copies = 8 + (opts.batch_size if opts.engine == "loops" else 0)
+    batch = min(opts.batch_size, numTrainItems)
+    needed = 4 * (copies * tw + 6 * batch * (opts.inputs + opts.hidden + numOutput))
+    if needed > available_memory():
+        raise DataError("--hidden %d with --inputs %d: a %d-%d-%d network has %s weights and "
+                        "would need about %s of memory, more than the %s free"
+                        % (opts.hidden, opts.inputs, opts.inputs, opts.hidden, numOutput,
+                           "{:,}".format(tw), megabytes(needed), megabytes(available_memory())))
 
 
-def write_atomically(path, write):
-    """Call write(binary file) on a temporary file beside path, then rename it to path."""
-    path = Path(path)
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
+def check_outputs(opts):
+    """Raise DataError unless each output is a new or regular file in a folder that can be
+    written, and no output is another output or a file the run reads."""
+    reads = [("--train", opts.train), ("--test", opts.test),
+             ("--load-weights", opts.load_weights), ("the script", Path(__file__))]
+    outputs = [("--save-weights", opts.save_weights), ("--plot", opts.plot)]
+    checked = []
+    for option, path in outputs:
+        if path is None:
+            continue
+        check_output_path(option, path)
+        if option == "--plot" and path.suffix.lower() not in PLOT_FORMATS:
+            raise DataError("--plot %s: name a .png, .pdf or .svg file" % path)
+        for other, other_path in reads + checked:
+            if other_path is not None and same_file(path, other_path):
+                raise DataError("%s %s: is also %s; the run never writes a file it reads "
+                                "or writes twice" % (option, path, other))
+        checked.append((option, path))
+
+
+def check_output_path(option, path):
+    """Raise DataError unless path can be written as a new or replaced regular file."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
+        info = os.stat(path)  # through symlinks, as writing would go
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # a new file (the folder is checked below)
     except OSError as e:
-        raise DataError("%s: cannot write: %s" % (path, e.strerror)) from None
+        if e.errno != errno.ENAMETOOLONG:  # (that one is named below)
+            raise DataError("%s %s: cannot use it: %s" % (option, path, e.strerror)) from None
+        info = None
+    if info and stat.S_ISDIR(info.st_mode):
+        raise DataError("%s %s: is a folder; name a file" % (option, path))
+    if info and not stat.S_ISREG(info.st_mode):
+        raise DataError("%s %s: is a %s, not a regular file; the run replaces regular files "
+                        "only" % (option, path, file_kind(info.st_mode)))
+    folder, name = os.path.split(os.path.realpath(path))  # a new file, or the one replaced
+    if not os.path.exists(folder):
+        raise DataError("%s %s: the folder %s does not exist" % (option, path, folder))
+    if not os.path.isdir(folder):
+        raise DataError("%s %s: %s is not a folder" % (option, path, folder))
+    longest = os.pathconf(folder, "PC_NAME_MAX")
+    if len(os.fsencode(name)) > longest:
+        raise DataError("%s %s: the name is longer than the %d bytes this file system allows"
+                        % (option, shorten(str(path), 60), longest))
+    if not os.access(folder, os.W_OK):
+        raise DataError("%s %s: cannot write in the folder %s" % (option, path, folder))
+
+
+def file_kind(mode):
+    """Return what a file that is not a regular file or a folder is, for a message."""
+    kinds = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+             (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"))
+    return next((kind for test, kind in kinds if test(mode)), "special file")
+
+
+def same_file(a, b):
+    """Return whether paths a and b name one file, through symlinks and hard links."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException as e:
-        os.unlink(tmp)  # a failed or interrupted write leaves no partial file behind
-        if isinstance(e, OSError):
-            raise DataError("%s: cannot write: %s" % (path, e.strerror)) from None
-        raise
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_sizes(numInput, numHidden, numOutput):
+    """Raise TypeError or ValueError unless the three sizes are whole numbers of at least 1."""
+    for name, size in (("numInput", numInput), ("numHidden", numHidden),
+                       ("numOutput", numOutput)):
+        if not is_whole(size):
+            raise TypeError("%s must be a whole number, not %s" % (name, describe(size)))
+        if size < 1:
+            raise ValueError("%s must be at least 1, not %d" % (name, size))
+
+
+def check_weights(nn, weights):
+    """Return weights as a vector of nn's dtype, or raise TypeError or ValueError unless it
+    is a flat sequence of the right number of finite numbers."""
+    tw = nn.totalWeights(nn.ni, nn.nh, nn.no)
+    what = "setWeights: weights must be a flat sequence of %d numbers" % tw
+    try:
+        values = np.asarray(weights)
+    except ValueError:  # a ragged nested list
+        raise TypeError(what + ", not a nested sequence") from None
+    if values.ndim != 1 or values.dtype.kind not in "biuf":
+        raise TypeError(what + ", not %s" % describe(weights))
+    if len(values) != tw:  # the article only printed a warning here
+        raise ValueError("setWeights: got %d values, a %d-%d-%d network has %d"
+                         % (len(values), nn.ni, nn.nh, nn.no, tw))
+    with np.errstate(over="ignore"):  # beyond float32's range becomes infinite: refused
+        values = values.astype(nn.dtype)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("setWeights: the weights must be finite numbers")
+    return values
+
+
+def check_data(nn, data, name):
+    """Raise TypeError or ValueError unless data is a non-empty 2-D array of numbers whose
+    columns are nn's inputs and then its targets."""
+    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.dtype.kind not in "biuf":
+        raise TypeError("%s must be a 2-D NumPy array of numbers (a row per item: inputs, then "
+                        "targets), not %s" % (name, describe(data)))
+    if len(data) == 0:
+        raise ValueError("%s holds no rows" % name)
+    if data.shape[1] != nn.ni + nn.no:
+        raise ValueError("%s has %d columns; a %d-%d-%d network needs %d: %d inputs, then %d "
+                         "targets" % (name, data.shape[1], nn.ni, nn.nh, nn.no, nn.ni + nn.no,
+                                      nn.ni, nn.no))
+
+
+def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, print_every,
+                   on_epoch, on_step):
+    """Raise TypeError or ValueError naming the first argument of train that cannot be used."""
+    check_data(nn, trainData, "trainData")
+    for name, value, lowest in (("maxEpochs", maxEpochs, 0), ("batch_size", batch_size, 1),
+                                ("print_every", print_every, 0)):
+        if not is_whole(value):
+            raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
+        if value < lowest:
+            raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
+    if not (is_real(learnRate) and math.isfinite(learnRate) and learnRate > 0):
+        raise ValueError("learnRate must be a positive finite number, not %s"
+                         % describe(learnRate))
+    if not (is_real(momentum) and 0 <= momentum < 1):
+        raise ValueError("momentum must be a number in [0, 1), not %s" % describe(momentum))
+    for name, value in (("on_epoch", on_epoch), ("on_step", on_step)):
+        if value is not None and not callable(value):
+            raise TypeError("%s must be a function or None, not %s" % (name, describe(value)))
+
+
+def is_whole(value):
+    """Return whether value is a whole number (an int, not a bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value):
+    """Return whether value is a real number (an int or a float, not a bool)."""
+    return is_whole(value) or isinstance(value, (float, np.floating))
+
+
+def describe(value):
+    """Return a short description of value for a message: its repr, or its type."""
+    text = repr(value)
+    return text if len(text) <= 40 else "a %s" % type(value).__name__
+
+
+# ----------------------------------------------------------------------------------------
+# Files out: every output is written to a temporary file beside it, and only when all of
+# them are written are they renamed into place. A run that fails leaves every file as it
+# was, and no temporary file survives Ctrl-C or SIGTERM.
+# ----------------------------------------------------------------------------------------
+
+def save_outputs(opts, nn, history):
+    """Write the files --save-weights and --plot ask for, all or none, and say so."""
+    outputs = {}  # path: (its bytes, what to print)
+    if opts.save_weights:
+        outputs[opts.save_weights] = weights_text(nn).encode(), "Weights saved to "
+    if opts.plot:
+        image = history.plot(opts.plot.suffix.lower()[1:], describe_run(opts, nn))
+        outputs[opts.plot] = image, "Plot written to "
+    write_files({path: data for path, (data, _) in outputs.items()})
+    for path, (_, said) in outputs.items():
+        print("\n" + said + str(path))
+
+
+def write_files(contents):
+    """Write each path's bytes to a temporary file beside it, then rename all into place.
+
+    A new file gets the mode the umask gives, as with open(path, "w"); an existing file
+    keeps its mode. If anything fails, no file is replaced and no temporary file is left.
+    """
+    temporaries = {}  # path: its temporary file, beside the file it will replace
+    path = None  # the one being written, for a message
+    with signals_held():  # Ctrl-C and SIGTERM act after the files are in place or gone
+        try:
+            for path, data in contents.items():
+                target = os.path.realpath(path)  # through a symlink: replace its target
+                name = os.path.join(os.path.dirname(target),
+                                    ".nn_backprop-%s.tmp" % os.urandom(6).hex())
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                temporaries[path] = name
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                if os.path.exists(target):
+                    os.chmod(name, stat.S_IMODE(os.stat(target).st_mode))
+            for path, name in temporaries.items():
+                os.replace(name, os.path.realpath(path))
+        except BaseException as e:
+            for name in temporaries.values():
+                if os.path.lexists(name):
+                    os.unlink(name)
+            if isinstance(e, OSError):
+                raise DataError("%s: cannot write: %s" % (path, e.strerror or e)) from None
+            raise
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Hold SIGINT (Ctrl-C) and SIGTERM back while the block runs; they act after it."""
+    arrived = []
+    try:
+        before = {s: signal.signal(s, lambda signum, frame: arrived.append(signum))
+                  for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread, where Python runs signal handlers
+        before = {}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in arrived:
+            signal.raise_signal(s)  # as if it came now
 
 
 def cli(argv=None):
@@ -1304,16 +1621,26 @@ def cli(argv=None):
     try:
         with np.errstate(all="ignore"):  # a run that diverges is reported once, below
             main(argv)
+        sys.stdout.flush()  # a full disk shows here rather than as Python exits
     except (DataError, DivergenceError) as e:
-        print("nn_backprop.py: error: %s" % e, file=sys.stderr)
-        return 2
+        return fail("error: %s" % e, 2)
+    except MemoryError:
+        return fail("error: out of memory; try a smaller --hidden, --batch-size or data file", 2)
     except KeyboardInterrupt:
-        print("nn_backprop.py: interrupted", file=sys.stderr)
-        return 130
+        return fail("interrupted", 130)
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as e:  # what is left: standard output cannot be written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return fail("error: cannot write to standard output: %s" % (e.strerror or e), 1)
     return 0
+
+
+def fail(message, status):
+    """Print message on stderr, one line, and return status."""
+    print("nn_backprop.py: " + message, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

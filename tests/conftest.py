@@ -1,5 +1,6 @@
 """Shared helpers for the tests: paths, a float64 reference network, central differences."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,14 @@ def relative_error(a, b):
     """Return max|a - b| / max(max|a|, max|b|): the error relative to the gradient's scale."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-30)
+
+
+def assert_one_line_error(result, *fragments):
+    """Check the run failed with status 2 and one stderr line holding every fragment."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    message = re.sub(r"/\S*pytest-of-\S*", "<path>", lines[0])  # tmp names hold test names
+    for fragment in fragments:
+        assert fragment in (lines[0] if fragment.startswith("/") else message), (fragment, lines[0])
+    assert "Accuracy" not in result.stdout

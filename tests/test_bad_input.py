@@ -1,12 +1,13 @@
 """Bad input ends with one clear line on stderr, exit status 2, no traceback, nothing lost."""
 
+
 import os
-import re
-import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_script
+from conftest import ROOT, SCRIPT, assert_one_line_error, run_script
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,17 +15,6 @@ import nn_backprop as nb
 
 GOOD = (ROOT / "irisTrainData.txt").read_text()
 FIRST = GOOD.splitlines()[:3]
-
-
-def assert_one_line_error(result, *fragments):
-    """Check the run failed with status 2 and one stderr line holding every fragment."""
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    message = re.sub(r"/\S*pytest-of-\S*", "<path>", lines[0])  # tmp names hold test names
-    for fragment in fragments:
-        assert fragment in (lines[0] if fragment.startswith("/") else message), (fragment, lines[0])
-    assert "Accuracy" not in result.stdout
 
 
 DATA_CASES = {  # name: (file content, what the message must say)
@@ -54,7 +44,7 @@ def test_bad_training_file(case, tmp_path):
     assert_one_line_error(run_script("--train", path, cwd=tmp_path), str(path), *fragments)
 
 
-@pytest.mark.parametrize("garbage, why", [(bytes(range(256)) * 4, "not UTF-8"),
+@pytest.mark.parametrize("garbage, why", [(bytes(range(1, 256)) * 4, "not UTF-8"),
                                           (GOOD[:40].encode() + b"\0\0\0\n", "NUL bytes")])
 def test_binary_garbage(garbage, why, tmp_path):
     path = tmp_path / "train.txt"
@@ -130,6 +120,11 @@ def save_initial(tmp_path, shape=(4, 5, 3)):
     (lambda lines: lines[:5] + ["nan"] + lines[6:], ["line 6", "finite"]),
     (lambda lines: lines[:5] + ["0.1,0.2"] + lines[6:], ["line 6", "2 values"]),
     (lambda lines: lines[:1] + [v + ",0" for v in lines[1:]], ["line 2", "one number per line"]),
+    (lambda lines: lines[:1] + [lines[1] + "," + lines[2]] + lines[3:],
+     ["line 2", "2 values", "one number per line"]),
+    (lambda lines: lines[:1], ["holds no weights, only a '#' line"]),
+    (lambda lines: ["#"], ["holds no weights, only a '#' line"]),
+    (lambda lines: lines[:5] + ["# a note"] + lines[5:], ["line 6", "only the first line"]),
 ])
 def test_bad_weights_file(edit, fragments, tmp_path):
     path = save_initial(tmp_path)
@@ -157,38 +152,6 @@ def test_training_that_stops_being_finite(tmp_path):
     assert "nan" not in result.stdout.lower()
 
 
-def test_save_weights_is_atomic_and_never_touches_data(tmp_path):
-    existing = tmp_path / "w.txt"
-    existing.write_text("precious\n")
-    missing_folder = tmp_path / "nope" / "w.txt"
-    assert_one_line_error(run_script("--save-weights", missing_folder, cwd=tmp_path),
-                          "does not exist")
-    assert_one_line_error(run_script("--save-weights", tmp_path, cwd=tmp_path), "folder")
-    data = tmp_path / "train.txt"
-    shutil.copy(ROOT / "irisTrainData.txt", data)
-    assert_one_line_error(run_script("--train", data, "--save-weights", data, cwd=tmp_path),
-                          "data file")
-    assert data.read_text() == GOOD
-    # a failing run (bad data) leaves the existing output untouched and no temporary file
-    assert_one_line_error(run_script("--train", missing_folder, "--save-weights", existing,
-                                     cwd=tmp_path), "No such file")
-    assert existing.read_text() == "precious\n"
-    assert sorted(os.listdir(tmp_path)) == ["train.txt", "w.txt"]
-
-
-def test_write_atomically_leaves_no_partial_file_when_interrupted(tmp_path, monkeypatch):
-    target = tmp_path / "out.txt"
-    target.write_text("old\n")
-
-    def interrupted_replace(src, dst):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(nb.os, "replace", interrupted_replace)
-    with pytest.raises(KeyboardInterrupt):
-        nb.write_atomically(target, lambda f: f.write(b"new\n"))
-    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["out.txt"]
-
-
 def test_set_weights_rejects_non_finite_values():
     nn = nb.NeuralNetwork(4, 5, 3, seed=0)
     with pytest.raises(ValueError, match="finite"):
@@ -207,3 +170,116 @@ def test_any_text_loads_a_matrix_or_raises_data_error(tmp_path_factory, text):
         assert str(e).startswith(str(path))
         return
     assert m.dtype == np.float32 and m.ndim == 2 and m.size > 0 and np.isfinite(m).all()
+
+
+LINE_ENDS = ["\n", "\r\n", "\r"]
+INSIDE = ["\f", "\v", "\u2028", "\u2029", "\x85"]  # blanks to float(), no line ends
+
+
+@settings(max_examples=80, deadline=None)
+@given(ends=st.lists(st.sampled_from(LINE_ENDS), min_size=8, max_size=8),
+       inside=st.lists(st.sampled_from(INSIDE), min_size=8, max_size=8),
+       bad=st.integers(0, 7), extra=st.one_of(st.none(), st.integers(0, 7)))
+def test_line_numbers_are_the_ones_an_editor_shows(tmp_path_factory, ends, inside, bad, extra):
+    """Only \\n, \\r\\n and \\r end a line; a form feed, U+2028 and the like do not.
+
+    Each row gets such a character before its first comma (a blank to float()); row `bad`
+    starts with 'x'; ending row `extra` with \\r\\r\\n puts a blank line after it.
+    """
+    rows = [row[:3] + mark + row[3:] for row, mark in
+            zip(GOOD.splitlines()[:8], inside, strict=True)]
+    rows[bad] = "x" + rows[bad][3:]
+    if extra is not None:
+        ends[extra] = "\r\r\n"
+    path = tmp_path_factory.mktemp("ends") / "data.txt"
+    path.write_bytes("".join(r + e for r, e in zip(rows, ends, strict=True)).encode())
+    with pytest.raises(nb.DataError) as raised:
+        nb.loadFile(path)
+    if extra is not None and extra < 7:  # blank lines are found before values are read
+        assert "line %d: blank line between rows" % (extra + 2) in str(raised.value)
+    else:
+        assert "line %d, column 1: 'x" % (bad + 1) in str(raised.value)
+
+
+def test_a_windows_file_and_an_old_mac_file_load_like_a_unix_file(tmp_path):
+    unix = nb.loadFile(ROOT / "irisTrainData.txt")
+    for end in ("\r\n", "\r"):
+        path = tmp_path / "data.txt"
+        path.write_bytes(GOOD.replace("\n", end).encode())
+        np.testing.assert_array_equal(nb.loadFile(path), unix)
+
+
+def test_a_form_feed_inside_a_line_does_not_end_it(tmp_path):
+    path = tmp_path / "data.txt"
+    path.write_text("5.1,3.5,1.4,0.2,1,0,0\n4.9,3.0\f,1.4,0.2,0,1,0\n4.7,3.2,1.3,0.2,0,0,x\n",
+                    newline="")
+    with pytest.raises(nb.DataError, match=r"line 3, column 7: 'x'"):
+        nb.loadFile(path)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--train", ""], "argument --train: the file name is empty"),
+    (["--seed", "9" * 5000], "argument --seed: '999"),
+    (["--error", "x" * 5000], "argument --error: 'xxx"),
+    (["--lr", "1" * 5000 + "x"], "argument --lr: '111"),
+    (["--bogus", "y" * 5000], "unrecognized arguments: --bogus yyy"),
+])
+def test_long_or_empty_option_values_give_one_short_line(args, fragment, tmp_path):
+    result = run_script(*args, cwd=tmp_path)
+    assert_one_line_error(result, fragment)
+    assert len(result.stderr) <= 220
+
+
+def test_a_non_one_hot_row_of_a_wide_file_gives_a_short_line(tmp_path):
+    path = tmp_path / "wide.txt"
+    row = ",".join(["0.5"] * 10000 + ["0", "0.5", "0.5"])
+    path.write_text(row + "\n")
+    result = run_script("--train", "wide.txt", "--test", "wide.txt", "--inputs", 10000,
+                        cwd=tmp_path)
+    assert_one_line_error(result, "wide.txt, line 1: the target columns")
+    assert len(result.stderr) <= 200
+
+
+def test_a_network_too_large_for_memory_is_refused_before_it_is_made(tmp_path):
+    result = run_script("--hidden", 10 ** 9, cwd=tmp_path, timeout=20)
+    assert_one_line_error(result, "--hidden 1000000000", "4-1000000000-3",
+                          "8,000,000,003 weights", "GB of memory")
+
+
+def test_an_endless_file_is_refused_before_it_fills_memory(tmp_path, monkeypatch):
+    assert_one_line_error(run_script("--train", "/dev/zero", cwd=tmp_path, timeout=20),
+                          "/dev/zero: not a text file (it holds NUL bytes)")
+    path = tmp_path / "big.txt"
+    path.write_text(GOOD * 500)  # 1.3 MB of good rows
+    monkeypatch.setattr(nb, "available_memory", lambda: 5_000_000)
+    with pytest.raises(nb.DataError, match="big.txt: more than 1.0 MB, a fifth of the free"):
+        nb.loadFile(path)
+
+
+def test_a_full_standard_output_is_one_line_and_status_1(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, str(SCRIPT)], stdout=full,
+                                stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "nn_backprop.py: error: cannot write to standard output: No space left on device"]
+
+
+def test_ctrl_c_while_numpy_loads_ends_quietly_with_130(tmp_path):
+    fake = tmp_path / "numpy"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert result.returncode == 130
+    assert result.stderr == "nn_backprop.py: interrupted\n"
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(nb.NeuralNetwork, "train", no_memory)
+    assert nb.cli(["--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out of memory" in err

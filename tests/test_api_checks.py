@@ -1,0 +1,111 @@
+"""The Python API refuses what it cannot use with a ValueError or TypeError naming the
+argument, the same on both engines, instead of failing deep inside NumPy or training on."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn_backprop as nb
+
+ENGINES = [nb.NeuralNetwork, nb.MatrixNeuralNetwork]
+ROWS = np.float32([[5.1, 3.5, 1.4, 0.2, 1, 0, 0], [6.4, 3.2, 4.5, 1.5, 0, 1, 0],
+                   [6.3, 3.3, 6.0, 2.5, 0, 0, 1]])
+
+
+@pytest.fixture(params=ENGINES, ids=["loops", "matrix"])
+def nn(request):
+    return request.param(4, 5, 3, seed=3)
+
+
+@pytest.mark.parametrize("method", ["train", "accuracy", "meanSquaredError"])
+@pytest.mark.parametrize("data, error, fragment", [
+    (ROWS[:0], ValueError, "holds no rows"),
+    (ROWS[:, :6], ValueError, "has 6 columns; a 4-5-3 network needs 7"),
+    (np.hstack([ROWS, ROWS[:, :1]]), ValueError, "has 8 columns"),
+    (ROWS[0], TypeError, "2-D NumPy array"),
+    (ROWS.tolist(), TypeError, "2-D NumPy array"),
+    (None, TypeError, "not None"),
+    (np.array([["a"] * 7]), TypeError, "of numbers"),
+])
+def test_data_that_does_not_fit_the_network(nn, method, data, error, fragment):
+    name = "trainData" if method == "train" else "tdata"
+    args = (data, 1, 0.1) if method == "train" else (data,)
+    with pytest.raises(error, match=name + ".*" + fragment if error is ValueError else name):
+        getattr(nn, method)(*args)
+
+
+@pytest.mark.parametrize("options, error, fragment", [
+    ({"batch_size": 0}, ValueError, "batch_size must be at least 1, not 0"),
+    ({"batch_size": -1}, ValueError, "batch_size must be at least 1, not -1"),
+    ({"batch_size": 2.0}, TypeError, "batch_size must be a whole number"),
+    ({"learnRate": 0.0}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": -0.1}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": float("nan")}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": float("inf")}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": "0.1"}, ValueError, "learnRate must be a positive finite number"),
+    ({"momentum": 1.5}, ValueError, r"momentum must be a number in \[0, 1\), not 1.5"),
+    ({"momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
+    ({"momentum": -0.1}, ValueError, r"momentum must be a number in \[0, 1\)"),
+    ({"maxEpochs": -1}, ValueError, "maxEpochs must be at least 0"),
+    ({"maxEpochs": 1.5}, TypeError, "maxEpochs must be a whole number"),
+    ({"print_every": -1}, ValueError, "print_every must be at least 0"),
+    ({"error_function": "mae"}, ValueError, "error_function must be one of 'mse'"),
+    ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of 'sgd', 'adam'"),
+    ({"optimizer": "adam", "momentum": 0.5}, ValueError, "Adam keeps its own moments"),
+    ({"on_step": "print"}, TypeError, "on_step must be a function or None"),
+])
+def test_train_arguments_that_cannot_be_used(nn, options, error, fragment):
+    before = nn.getWeights()
+    arguments = {"maxEpochs": 1, "learnRate": 0.1, **options}
+    with pytest.raises(error, match=fragment):
+        nn.train(ROWS, arguments.pop("maxEpochs"), arguments.pop("learnRate"), **arguments)
+    np.testing.assert_array_equal(nn.getWeights(), before)  # refused before any step
+
+
+@pytest.mark.parametrize("weights, error, fragment", [
+    ([[0.0] * 43], TypeError, "flat sequence of 43 numbers"),
+    ([[0.0] * 20, [0.0] * 23], TypeError, "flat sequence of 43 numbers"),
+    (None, TypeError, "flat sequence of 43 numbers, not None"),
+    (["0.1"] * 43, TypeError, "flat sequence of 43 numbers"),
+    ("0.1", TypeError, "flat sequence of 43 numbers"),
+    ([0.0] * 42, ValueError, "got 42 values, a 4-5-3 network has 43"),
+    ([1e39] + [0.0] * 42, ValueError, "finite"),
+])
+def test_set_weights_wants_a_flat_sequence_of_numbers(nn, weights, error, fragment):
+    with pytest.raises(error, match=fragment):
+        nn.setWeights(weights)
+
+
+@pytest.mark.parametrize("sizes, error, fragment", [
+    ((0, 5, 3), ValueError, "numInput must be at least 1, not 0"),
+    ((4, -5, 3), ValueError, "numHidden must be at least 1, not -5"),
+    ((4, 5, 3.0), TypeError, "numOutput must be a whole number, not 3.0"),
+    (("4", 5, 3), TypeError, "numInput must be a whole number, not '4'"),
+])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_network_sizes_are_whole_numbers_of_at_least_one(engine, sizes, error, fragment):
+    with pytest.raises(error, match=fragment):
+        engine(*sizes, seed=3)
+
+
+def test_numpy_whole_numbers_are_sizes_too():
+    nn = nb.NeuralNetwork(np.int64(4), np.int32(5), 3, seed=3)
+    assert nn.accuracy(ROWS) in (0.0, 1 / 3, 2 / 3, 1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=45),
+    st.lists(st.integers(-10**40, 10**40), min_size=43, max_size=43),
+    st.lists(st.lists(st.floats(-1, 1), max_size=3), max_size=43),
+    st.text(max_size=50), st.none(), st.dictionaries(st.text(max_size=3), st.integers())))
+def test_set_weights_takes_43_finite_numbers_or_raises_value_or_type_error(weights):
+    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
+    try:
+        nn.setWeights(weights)
+    except (TypeError, ValueError) as e:
+        assert str(e).startswith("setWeights: ")
+        return
+    assert len(weights) == 43 and np.all(np.isfinite(nn.getWeights()))
+    np.testing.assert_array_equal(nn.getWeights(), np.float32(weights))
