@@ -2,32 +2,41 @@
 
 A companion to James McCaffrey's article "Neural Network Back-Propagation Using Python"
 (Visual Studio Magazine, June 2017,
-https://visualstudiomagazine.com/articles/2017/06/01/back-propagation.aspx). This is an
-independent reimplementation, not the article's code: it uses the article's names and its
-algorithm, so that a reader can hold the two side by side.
+https://visualstudiomagazine.com/articles/2017/06/01/back-propagation.aspx). It is an
+independent reimplementation, not the article's code: it keeps the article's names and its
+algorithm so that the two can be read side by side.
 
-The first part of the file is the article's program: its four helper functions, its
-NeuralNetwork class with the methods of its Listing 2 in that order, and main. The class
-computes what the article's computes, in float32 and in the same order, so with no options
-`python nn_backprop.py` trains to the same weights and prints the article's accuracies
-(0.9333 on the training data, 0.9667 on the test data). What it does not share: the
-training loop is split into train, batch_gradients, compute_gradients (steps 1-6 of one
-item) and update_weights (update steps 1-4), each variation the article names is a keyword
-argument whose default is the article's choice, and the files and options are checked
-before anything is printed. The README lists every difference.
+The first part of this file is the article's program: its helper functions, its
+NeuralNetwork class and main. What it shares with the article:
+- the names: what the article names keeps the article's name and spelling (loadFile,
+  computeOutputs, hoWeights, oSignals, learnRate, numTrainItems, ...);
+- the order: the helpers, then the class with the methods of the article's Listing 2 in
+  that order, then main;
+- the arithmetic: with no options, training computes in float32 what the article's program
+  computes, in the same order (with NumPy 2 the weights come out the same to the bit), and
+  `python nn_backprop.py` prints the article's accuracies, 0.9333 on the training data and
+  0.9667 on the test data.
+What it does not share: one more helper (format_values); the article's long train method
+split into train, batch_gradients, compute_gradients (steps 1-6 for one item) and
+update_weights (update steps 1-4), which come right after train; the variations the article
+names, each a keyword argument whose default is the article's choice and each reached through
+one named call in the step it changes; main reading and checking its files and options
+before it prints; a one-line check of the arguments at the top of the methods a user calls.
+The README lists every difference.
 
-Everything after main goes beyond the article, each part in its own ruled section: other
-activations and errors, momentum, a matrix engine, learning aids, options and checks.
+Everything after main goes beyond the article, each part in its own ruled section: hidden
+activations, errors, what a training step computed and the optimizers, the matrix engine,
+learning aids, command-line options, weights files, checks at the boundaries, files out.
 
 Names: the article's names keep its mixedCase spelling (loadFile, computeOutputs, hoWeights,
 learnRate, numTrainItems, x_values, ...), so that they can be found in the article; every
-name the article does not have, including new parameters and attributes of its methods,
-is PEP 8 snake_case (batch_size, error_function, on_step, ...).
+name the article does not have, including new parameters and attributes of its methods, is
+PEP 8 snake_case (batch_size, error_function, on_step, ...).
 
 The code favours readability over speed: plain loops over nodes, one training item at a
 time, the article's numbered steps as comments.
 
-Run:   python nn_backprop.py
+Run:   python nn_backprop.py          (python nn_backprop.py --help lists the options)
 Test:  python -m pytest
 """
 
@@ -441,8 +450,10 @@ class NeuralNetwork:
 def main(argv=None):
     """Train a network on the Iris data (or the files given) and print its accuracies."""
     opts = parse_options(argv)  # the article's settings unless told otherwise
-    trainDataMatrix = loadFile(opts.train)  # read first: outputs = columns - inputs
-    testDataMatrix = loadFile(opts.test)
+    trainDataPath = opts.train  # both files are read and checked before anything is printed
+    trainDataMatrix = loadFile(trainDataPath)
+    testDataPath = opts.test
+    testDataMatrix = loadFile(testDataPath)
     check_options(opts, trainDataMatrix, testDataMatrix)
 
     print("\nBegin NN back-propagation demo\n")
@@ -482,11 +493,14 @@ def main(argv=None):
 
     accTrain = nn.accuracy(trainDataMatrix)
     accTest = nn.accuracy(testDataMatrix)
-    print("\nAccuracy on %d-item train data = %0.4f" % (len(trainDataMatrix), accTrain))
-    print("Accuracy on %d-item test data = %0.4f" % (len(testDataMatrix), accTest))
+    labels = ("Accuracy on %d-item train data" % len(trainDataMatrix),
+              "Accuracy on %d-item test data" % len(testDataMatrix))
+    width = max(map(len, labels))  # the article lines up the two = signs
+    print("\n" + labels[0].ljust(width) + " = %0.4f" % accTrain)
+    print(labels[1].ljust(width) + " = %0.4f" % accTest)
     if opts.save_weights or opts.plot:
         save_outputs(opts, nn, history)  # all of them or, if one fails, none
-    print("\nEnd demo")
+    print("\nEnd demo\n")
 
 
 # ========================================================================================
@@ -1444,7 +1458,7 @@ def check_output_path(option, path):
         raise DataError("%s %s: the folder %s does not exist" % (option, path, folder))
     if not os.path.isdir(folder):
         raise DataError("%s %s: %s is not a folder" % (option, path, folder))
-    longest = os.pathconf(folder, "PC_NAME_MAX")
+    longest = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
     if len(os.fsencode(name)) > longest:
         raise DataError("%s %s: the name is longer than the %d bytes this file system allows"
                         % (option, shorten(str(path), 60), longest))

@@ -5,6 +5,8 @@ import re
 from conftest import ROOT, run_script
 
 VERSION_LINES = ("Using Python version", " and NumPy version")
+# What the published program prints by default (Python 3.11.7, NumPy 2.4.6), kept as it is.
+ARTICLE_OUTPUT = ROOT / "tests" / "article_output.txt"
 
 
 def readme_expected_output():
@@ -22,8 +24,24 @@ def test_default_run_prints_the_articles_accuracies_from_any_folder(tmp_path):
     result = run_script(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Accuracy on 120-item train data = 0.9333" in result.stdout
-    assert "Accuracy on 30-item test data = 0.9667" in result.stdout
+    assert "Accuracy on 30-item test data   = 0.9667" in result.stdout
     assert result.stderr == ""
+
+
+def test_default_run_prints_the_articles_output_but_for_the_listed_differences(tmp_path):
+    """Line by line, the published program's output with three differences the README
+    lists: your own version lines, no spaces at the ends of lines, and the rows shown
+    labelled "Training data:" (they are the training rows; the article says "Test data:")."""
+    ours = run_script(cwd=tmp_path).stdout.split("\n")
+    article = ARTICLE_OUTPUT.read_text().split("\n")
+    assert len(ours) == len(article)
+    for number, (mine, theirs) in enumerate(zip(ours, article, strict=True), 1):
+        if theirs.startswith(VERSION_LINES):
+            assert mine.startswith(theirs[:20]), number
+        elif theirs == "Test data: ":
+            assert mine == "Training data:", number
+        else:
+            assert mine == theirs.rstrip(" "), number
 
 
 def test_default_run_prints_the_readmes_expected_output(tmp_path):

@@ -138,7 +138,7 @@ def test_plot_writes_a_png_and_leaves_the_run_unchanged(tmp_path):
     result = run_script("--plot", path, "--engine", "matrix", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert png_size(path) == (700, 600)
-    assert result.stdout.splitlines() == plain[:-2] + ["", "Plot written to %s" % path] + plain[-2:]
+    assert result.stdout.splitlines() == plain[:-3] + ["", "Plot written to %s" % path] + plain[-3:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.png"]  # no temporary file left
 
 

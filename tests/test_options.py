@@ -1,4 +1,4 @@
-"""The variations of issue 3: every error and activation, momentum, mini-batches, weights files."""
+"""The variations: every error and activation, momentum, Adam, mini-batches, weights files."""
 
 import random
 
