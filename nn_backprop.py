@@ -122,17 +122,19 @@ class NeuralNetwork:
     """A fully connected numInput-numHidden-numOutput network trained by back-propagation."""
 
     def __init__(self, numInput, numHidden, numOutput, seed, hidden_activation="tanh",
-                 dtype=np.float32):
+                 init_range=0.01, dtype=np.float32):
         """Create the network and draw its initial weights from random.Random(seed).
 
-        hidden_activation is "tanh" (the article's), "sigmoid" or "relu". dtype is the
-        article's float32; the gradient check makes a float64 twin to run the same code.
+        hidden_activation is "tanh" (the article's), "sigmoid" or "relu". The initial
+        weights lie in [-init_range, init_range), the article's 0.01. dtype is the article's
+        float32; the gradient check makes a float64 twin to run the same code.
         """
-        check_sizes(numInput, numHidden, numOutput)  # a boundary: see the checks section
+        check_network(numInput, numHidden, numOutput, seed, init_range, dtype)  # a boundary
         self.ni = numInput
         self.nh = numHidden
         self.no = numOutput
         self.dtype = dtype
+        self.init_range = init_range
 
         self.iNodes = np.zeros(shape=[self.ni], dtype=self.dtype)
         self.hNodes = np.zeros(shape=[self.nh], dtype=self.dtype)
@@ -202,11 +204,11 @@ class NeuralNetwork:
         return result
 
     def initializeWeights(self):
-        """Set every weight and bias to a random value in [-0.01, 0.01)."""
+        """Set every weight and bias to a random value in [-init_range, init_range)."""
         numWts = self.totalWeights(self.ni, self.nh, self.no)
         wts = np.zeros(shape=[numWts], dtype=np.float32)
-        lo = -0.01
-        hi = 0.01
+        lo = -self.init_range  # the article: lo = -0.01
+        hi = self.init_range  # the article: hi = 0.01
         for idx in range(len(wts)):
             wts[idx] = (hi - lo) * self.rnd.random() + lo
         self.setWeights(wts)
@@ -245,24 +247,26 @@ class NeuralNetwork:
 
     def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batch_size=1,
               error_function="mse", optimizer="sgd", print_every=10, on_epoch=None,
-              on_step=None):
+              on_step=None, momentum_rule="classical", shuffle=True):
         """Train on the rows of trainData by back-propagation; return the final weights.
 
         The defaults are the article's: online training (one item a step), its output
         signal for the squared error, its plain update (optimizer "sgd" without momentum),
-        progress every 10 epochs (0: none). Momentum's velocity and Adam's moments start
-        at zero in each call (see Momentum and Adam). on_epoch(epoch) is called after
-        every epoch, on_step(batch, step) after every update.
+        the items shuffled every epoch, progress every 10 epochs (0: none). momentum_rule
+        "one-step" is the rule of the author's momentum article (see OneStepMomentum).
+        The memory of momentum or Adam starts at zero in each call. on_epoch(epoch) is
+        called after every epoch, on_step(batch, step) after every update.
         """
         check_training(self, trainData, maxEpochs, learnRate, momentum, batch_size,
-                       print_every, on_epoch, on_step)  # a boundary: see the checks section
+                       print_every, on_epoch, on_step, shuffle)  # a boundary: see the checks
         error = choose(ERROR_FUNCTIONS, error_function, "error_function")
-        self.optimizer = new_optimizer(self, optimizer, momentum)  # None: the article's
+        self.optimizer = new_optimizer(self, optimizer, momentum, momentum_rule)  # or None
         numTrainItems = len(trainData)
         indices = list(range(numTrainItems))  # 0, 1, .. n-1, shuffled in place every epoch
         epoch = 0
         while epoch < maxEpochs:
-            self.rnd.shuffle(indices)  # scramble the order of the training items
+            if shuffle:  # the article always shuffles: the files are sorted by species
+                self.rnd.shuffle(indices)  # scramble the order of the training items
             for ii in range(0, numTrainItems, batch_size):
                 batch = indices[ii:ii + batch_size]  # the article: idx = indices[ii]
                 step = self.batch_gradients(trainData, batch, error)  # steps 1-6
@@ -450,26 +454,27 @@ class NeuralNetwork:
 def main(argv=None):
     """Train a network on the Iris data (or the files given) and print its accuracies."""
     opts = parse_options(argv)  # the article's settings unless told otherwise
-    trainDataPath = opts.train  # both files are read and checked before anything is printed
+    trainDataPath = opts.train  # every file is read and checked before anything is printed
     trainDataMatrix = loadFile(trainDataPath)
     testDataPath = opts.test
     testDataMatrix = loadFile(testDataPath)
     check_options(opts, trainDataMatrix, testDataMatrix)
+    numInput = opts.inputs
+    numHidden = opts.hidden
+    numOutput = trainDataMatrix.shape[1] - numInput
+    loaded = load_weights(opts.load_weights, (numInput, numHidden, numOutput))
 
     print("\nBegin NN back-propagation demo\n")
     pv = sys.version
     npv = np.version.version
     print("Using Python version " + str(pv) + "\n and NumPy version " + str(npv))
 
-    numInput = opts.inputs
-    numHidden = opts.hidden
-    numOutput = trainDataMatrix.shape[1] - numInput
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
     network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
     nn = network(numInput, numHidden, numOutput, seed=opts.seed,
-                 hidden_activation=opts.activation)
-    if opts.load_weights:  # replaces the drawn weights; the shuffles still follow the seed
-        nn.setWeights(load_weights(opts.load_weights, nn))
+                 hidden_activation=opts.activation, init_range=opts.init_range)
+    if loaded is not None:  # replaces the drawn weights; the shuffles still follow the seed
+        nn.setWeights(loaded)
 
     print("\nLoading " + describe_data(opts) + " training and test data")
     print("\nTraining data:")  # the article's label here says "Test data"
@@ -481,12 +486,13 @@ def main(argv=None):
     print("Setting learning rate = " + format_rate(learnRate))
     for line in describe_variations(opts):
         print(line)
+    if opts.seeds:  # beyond the article: the same training once per seed, a line each
+        return train_seeds(opts, nn, trainDataMatrix, testDataMatrix, loaded)
     if opts.check_gradients:
         check_gradients(nn, trainDataMatrix[0], opts.error)
     history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
     print("\nStarting training")
-    nn.train(trainDataMatrix, maxEpochs, learnRate, momentum=opts.momentum,
-             batch_size=opts.batch_size, error_function=opts.error, optimizer=opts.optimizer,
+    nn.train(trainDataMatrix, maxEpochs, learnRate, **training_options(opts),
              print_every=opts.print_every, on_epoch=history.record if history else None,
              on_step=tracer(nn, opts.trace) if opts.trace else None)
     print("Training complete")
@@ -498,6 +504,8 @@ def main(argv=None):
     width = max(map(len, labels))  # the article lines up the two = signs
     print("\n" + labels[0].ljust(width) + " = %0.4f" % accTrain)
     print(labels[1].ljust(width) + " = %0.4f" % accTest)
+    if opts.confusion:
+        show_confusion(nn, trainDataMatrix, testDataMatrix, class_names(opts, numOutput))
     if opts.save_weights or opts.plot:
         save_outputs(opts, nn, history)  # all of them or, if one fails, none
     print("\nEnd demo\n")
@@ -736,21 +744,57 @@ class Adam:
         return self.last_deltas
 
 
+class OneStepMomentum:
+    """The momentum of the author's follow-up article ("Neural Network Momentum Using
+    Python", Visual Studio Magazine, August 2017): each weight remembers its last step only.
+
+    A weight's step is delta = -learnRate * g, and it moves by delta + momentum *
+    previous delta. Classical momentum (Momentum) remembers a decaying sum of all past
+    steps instead. Each train call makes a new one, the previous steps starting at zero.
+    """
+
+    def __init__(self, nn, momentum):
+        """Start with a previous step of zero for every weight of nn."""
+        self.momentum = momentum
+        self.previous = np.zeros(nn.totalWeights(nn.ni, nn.nh, nn.no), dtype=nn.dtype)
+        self.t = 0  # updates made so far
+
+    def next_update(self):
+        """Count one more update."""
+        self.t += 1
+
+    def delta(self, idx, g, learnRate):
+        """Return the move of weight idx (getWeights order) for its gradient g."""
+        delta = -1.0 * learnRate * g  # the article's delta
+        move = delta + self.momentum * self.previous[idx]
+        self.previous[idx] = delta  # remembered for the next update
+        return move
+
+    def deltas(self, g, learnRate):
+        """Return the moves of all weights at once for the flat gradient vector g."""
+        delta = -learnRate * g  # (tw,)
+        move = delta + self.momentum * self.previous
+        self.previous = delta
+        return move
+
+
 OPTIMIZERS = {  # name: what the update does, for --help
     "sgd": "the article's update, delta = -learnRate * gradient (plus momentum, if given)",
-    "adam": "Adam, with torch.optim.Adam's defaults (beta1 0.9, beta2 0.999, eps 1e-8)",
+    "adam": "Adam (beta1 0.9, beta2 0.999, eps 1e-8, as in the paper and torch.optim.Adam)",
 }
+MOMENTUM_RULES = {"classical": Momentum, "one-step": OneStepMomentum}
 
 
-def new_optimizer(nn, optimizer, momentum):
+def new_optimizer(nn, optimizer, momentum, momentum_rule="classical"):
     """Return a new memory for the update rule of one train call: None for the article's."""
     choose(OPTIMIZERS, optimizer, "optimizer")  # a ValueError for an unknown name
+    rule = choose(MOMENTUM_RULES, momentum_rule, "momentum_rule")
     if optimizer == "adam":
         if momentum:
             raise ValueError("momentum=%r: Adam keeps its own moments; use momentum=0.0 with "
                              "optimizer='adam'" % momentum)
         return Adam(nn)
-    return Momentum(nn, momentum) if momentum else None
+    return rule(nn, momentum) if momentum else None
 
 
 # ----------------------------------------------------------------------------------------
@@ -1009,6 +1053,47 @@ class History:
         return image.getvalue()
 
 
+IRIS_SPECIES = ("setosa", "versicolor", "virginica")  # the order of the one-hot targets
+
+
+def class_names(opts, numOutput):
+    """Return the names of the classes: the species for the Iris files, else class numbers."""
+    if describe_data(opts) == "Iris" and numOutput == len(IRIS_SPECIES):
+        return IRIS_SPECIES
+    return tuple("class %d" % k for k in range(numOutput))
+
+
+def confusion_matrix(nn, tdata):
+    """Return counts[target, predicted] over the rows of tdata: (no, no) whole numbers.
+
+    The diagonal counts the rows that accuracy counts as correct.
+    """
+    counts = np.zeros((nn.no, nn.no), dtype=int)  # (no, no)
+    predicted = np.argmax(nn.outputs(tdata), axis=1)  # (n,): the largest output
+    np.add.at(counts, (np.argmax(tdata[:, nn.ni:], axis=1), predicted), 1)
+    return counts
+
+
+def show_confusion(nn, trainData, testData, names):
+    """Print the confusion matrices of the training and test data, then each test item the
+    network gets wrong: its row, inputs, target and outputs."""
+    width = max(len(name) for name in names) + 2
+    for label, tdata in (("training", trainData), ("test", testData)):
+        print("\nConfusion matrix of the %s data (a row per target, a column per output):"
+              % label)
+        print(" " * width + "".join(name.rjust(width) for name in names))
+        for name, counts in zip(names, confusion_matrix(nn, tdata), strict=True):
+            print(name.ljust(width) + "".join(str(c).rjust(width) for c in counts))
+    wrong = [(i, o) for i, o in enumerate(nn.outputs(testData))
+             if np.argmax(o) != np.argmax(testData[i, nn.ni:])]
+    print("\nMisclassified test items: %d of %d" % (len(wrong), len(testData)))
+    for i, o in wrong:
+        print("[%d] (line %d) %s  target %s, outputs %s: %s"
+              % (i, i + 1, format_values(testData[i, :nn.ni], 1),
+                 names[np.argmax(testData[i, nn.ni:])], format_values(o, 4),
+                 names[np.argmax(o)]))
+
+
 def describe_run(opts, nn):
     """Return a two-line summary of the options of this run, for the plot's title."""
     update = "Adam" if opts.optimizer == "adam" else "momentum %g" % opts.momentum
@@ -1016,6 +1101,45 @@ def describe_run(opts, nn):
             "learning rate %g, %s, batch size %d, seed %d, %s engine"
             % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, update,
                opts.batch_size, opts.seed, opts.engine))
+
+
+# ----------------------------------------------------------------------------------------
+# Many seeds: one seed is one sample, so a lesson drawn from a run needs many runs
+# ----------------------------------------------------------------------------------------
+
+def train_seeds(opts, nn, trainData, testData, loaded):
+    """Train a network like nn once per seed of --seeds, with the other options; print a
+    line per seed as it finishes, then the mean, min, median and max of each figure."""
+    error = choose(ERROR_FUNCTIONS, opts.error, "error_function")
+    print("\nTraining one network per seed (the error after the last epoch)")
+    print(seed_row("seed", (error.label, "train acc", "test acc")))
+    figures = []  # (error, train accuracy, test accuracy) of each seed that finished
+    for seed in opts.seeds:
+        net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, hidden_activation=nn.hidden.name,
+                       init_range=nn.init_range)
+        if loaded is not None:  # each seed starts there, and shuffles its own way
+            net.setWeights(loaded)
+        try:
+            net.train(trainData, opts.epochs, opts.lr, **training_options(opts), print_every=0)
+        except DivergenceError as e:
+            print(seed_row(seed, ["diverged in epoch %d" % e.epoch]), flush=True)
+            continue
+        figures.append((error.of_data(net, trainData), net.accuracy(trainData),
+                        net.accuracy(testData)))
+        print(seed_row(seed, ["%0.4f" % f for f in figures[-1]]), flush=True)
+    left_out = len(opts.seeds) - len(figures)
+    print("\nOver %d seeds%s:" % (len(figures), " (%d diverged, left out)" % left_out
+                                  if left_out else ""))
+    if figures:
+        for name, statistic in (("mean", np.mean), ("min", np.min), ("median", np.median),
+                                ("max", np.max)):
+            print(seed_row(name, ["%0.4f" % statistic(f) for f in zip(*figures, strict=True)]))
+    print("\nEnd demo\n")
+
+
+def seed_row(first, cells):
+    """Return one line of the seeds table: first, then cells, in columns 11 wide."""
+    return "%6s" % first + "".join(" %10s" % c for c in cells)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1030,62 +1154,100 @@ class OptionParser(argparse.ArgumentParser):
         raise DataError(shorten(message, 160) + " (--help lists the options)")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with each default, but for switches and options that default to off."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.nargs == 0:  # --plot, --confusion, ...
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parse_options(argv=None):
     """Return the command-line options; raise DataError for a bad one."""
     p = OptionParser(
         prog="nn_backprop.py",
         description="Train a one-hidden-layer network by back-propagation; with no options, "
                     "the article's Iris demo.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--train", type=file_name, metavar="PATH",
+        formatter_class=HelpFormatter)
+    g = p.add_argument_group("data and network")
+    g.add_argument("--train", type=file_name, metavar="PATH",
                    default=HERE / "irisTrainData.txt",
                    help="training data: comma-separated, inputs then one-hot targets")
-    p.add_argument("--test", type=file_name, metavar="PATH", default=HERE / "irisTestData.txt",
+    g.add_argument("--test", type=file_name, metavar="PATH", default=HERE / "irisTestData.txt",
                    help="test data, with the same columns as the training data")
-    p.add_argument("--inputs", type=whole(1), metavar="N", default=4,
+    g.add_argument("--inputs", type=whole(1), metavar="N", default=4,
                    help="number of input columns; the remaining columns are the targets")
-    p.add_argument("--hidden", type=whole(1), metavar="N", default=5,
+    g.add_argument("--hidden", type=whole(1), metavar="N", default=5,
                    help="number of hidden nodes")
-    p.add_argument("--epochs", type=whole(1), metavar="N", default=50,
-                   help="passes over the training data")
-    p.add_argument("--lr", type=positive_real, metavar="F", default=0.05,
+    g.add_argument("--activation", type=one_of(HIDDEN_ACTIVATIONS),
+                   choices=list(HIDDEN_ACTIVATIONS), default="tanh",
+                   help="hidden-node activation function")
+    g.add_argument("--init-range", type=positive_real, metavar="F", default=0.01,
+                   help="initial weights are drawn from [-F, F)")
+    g.add_argument("--engine", type=one_of(ENGINES), choices=list(ENGINES), default="loops",
+                   help="loops = the article's element loops; matrix = the same algorithm "
+                        "with NumPy array operations")
+    seeds = g.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=whole(0), metavar="N", default=3,
+                       help="seed of the random numbers (initial weights, then shuffles)")
+    seeds.add_argument("--seeds", type=seed_list, metavar="LIST",
+                       help="train once per seed, e.g. 1-20 or 1,3,8, and print each seed's "
+                            "figures and their mean, min, median and max")
+    g = p.add_argument_group("training")
+    g.add_argument("--epochs", type=whole(0), metavar="N", default=50,
+                   help="passes over the training data; 0 scores the starting weights")
+    g.add_argument("--lr", type=positive_real, metavar="F", default=0.05,
                    help="learning rate")
-    p.add_argument("--seed", type=whole(None), metavar="N", default=3,
-                   help="seed of the random numbers (initial weights, then shuffles)")
-    p.add_argument("--print-every", type=whole(0), metavar="N", default=10,
-                   help="print the training error every N epochs; 0 prints none")
-    p.add_argument("--error", type=one_of(ERROR_FUNCTIONS), choices=list(ERROR_FUNCTIONS),
+    g.add_argument("--error", type=one_of(ERROR_FUNCTIONS), choices=list(ERROR_FUNCTIONS),
                    default="mse",
                    help="error to minimize: mse = the article's output signal, mse-exact = "
                         "the exact gradient of the squared error, cross-entropy = -sum t ln o")
-    p.add_argument("--activation", type=one_of(HIDDEN_ACTIVATIONS),
-                   choices=list(HIDDEN_ACTIVATIONS), default="tanh",
-                   help="hidden-node activation function")
-    p.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
-                   help="classical momentum factor in [0, 1): v = m*v - lr*g; w = w + v")
-    p.add_argument("--optimizer", type=one_of(OPTIMIZERS), choices=list(OPTIMIZERS),
+    g.add_argument("--optimizer", type=one_of(OPTIMIZERS), choices=list(OPTIMIZERS),
                    default="sgd", help="the update rule: " + "; ".join(
                        "%s = %s" % item for item in OPTIMIZERS.items()))
-    p.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
+    g.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
+                   help="momentum factor in [0, 1)")
+    g.add_argument("--momentum-rule", type=one_of(MOMENTUM_RULES),
+                   choices=list(MOMENTUM_RULES), default="classical",
+                   help="classical: v = F*v - lr*g; w = w + v. one-step (the author's "
+                        "momentum article): d = -lr*g; w = w + d + F*(previous d)")
+    g.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
                    help="items per weight update (the mean of their gradients); 1 = online")
-    p.add_argument("--engine", type=one_of(ENGINES), choices=list(ENGINES), default="loops",
-                   help="loops = the article's element loops; matrix = the same algorithm "
-                        "with NumPy array operations")
-    p.add_argument("--trace", type=whole(0), metavar="N", default=0,
+    g.add_argument("--no-shuffle", dest="shuffle", action="store_false",
+                   help="visit the training items in file order every epoch (the article "
+                        "shuffles them)")
+    g.add_argument("--print-every", type=whole(0), metavar="N", default=10,
+                   help="print the training error every N epochs; 0 prints none")
+    g = p.add_argument_group("learning aids (one run)")
+    g.add_argument("--trace", type=whole(0), metavar="N", default=0,
                    help="print every intermediate value of the first N training steps")
-    p.add_argument("--check-gradients", action="store_true",
-                   help="before training, compare the update direction with central "
+    g.add_argument("--check-gradients", action="store_true",
+                   help="before training, compare the gradients training uses with central "
                         "differences of the error on the first training row")
-    p.add_argument("--plot", type=file_name, metavar="PATH",
+    g.add_argument("--confusion", action="store_true",
+                   help="after training, print the confusion matrices and the misclassified "
+                        "test items")
+    g.add_argument("--plot", type=file_name, metavar="PATH",
                    help="write the error and accuracies per epoch as a .png, .pdf or .svg "
                         "file (needs matplotlib)")
-    p.add_argument("--save-weights", type=file_name, metavar="PATH",
+    g = p.add_argument_group("weights files")
+    g.add_argument("--save-weights", type=file_name, metavar="PATH",
                    help="after training, write the weights, one number per line")
-    p.add_argument("--load-weights", type=file_name, metavar="PATH",
+    g.add_argument("--load-weights", type=file_name, metavar="PATH",
                    help="start from these weights instead of the random ones")
     opts = p.parse_args(argv)
     if opts.optimizer == "adam" and opts.momentum:
         p.error("argument --momentum: not with --optimizer adam, which keeps its own moments")
+    if opts.momentum_rule != "classical" and not opts.momentum:
+        p.error("argument --momentum-rule: give a --momentum factor too (0 means no momentum)")
+    one_run = [name for name, value in (("--trace", opts.trace), ("--plot", opts.plot),
+                                        ("--check-gradients", opts.check_gradients),
+                                        ("--confusion", opts.confusion),
+                                        ("--save-weights", opts.save_weights)) if value]
+    if opts.seeds and one_run:
+        p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
+                % one_run[0])
     return opts
 
 
@@ -1104,6 +1266,25 @@ def whole(lowest):
             raise argparse.ArgumentTypeError("%s is below %d" % (shorten(text), lowest))
         return value
     return convert
+
+
+def seed_list(text):
+    """Return the seeds of '1-20', '1,3,8' or '1-5,9' as a list (argparse type)."""
+    seeds = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        ends = [whole(0)(low)] + ([whole(0)(high)] if dash else [])
+        if ends[-1] < ends[0]:
+            raise argparse.ArgumentTypeError("%r: a range goes from low to high" % shorten(part))
+        if len(seeds) + ends[-1] - ends[0] >= MOST_SEEDS:
+            raise argparse.ArgumentTypeError("%s: at most %d seeds" % (shorten(text), MOST_SEEDS))
+        seeds += range(ends[0], ends[-1] + 1)
+    if len(set(seeds)) < len(seeds):
+        raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
+    return seeds
+
+
+MOST_SEEDS = 10000
 
 
 def real(text):
@@ -1159,9 +1340,18 @@ def format_rate(learnRate):
     return "%0.3f" % learnRate if round(learnRate, 3) == learnRate else repr(learnRate)
 
 
+def training_options(opts):
+    """Return the keyword arguments of train that the options set, but for the observers."""
+    return dict(momentum=opts.momentum, momentum_rule=opts.momentum_rule,
+                batch_size=opts.batch_size, error_function=opts.error,
+                optimizer=opts.optimizer, shuffle=opts.shuffle)
+
+
 def describe_variations(opts):
     """Return a 'Setting ...' line for each option that differs from the article."""
     lines = []
+    if opts.init_range != 0.01:
+        lines.append("Setting initial weights in [-%r, %r)" % (opts.init_range, opts.init_range))
     if opts.activation != "tanh":
         lines.append("Setting hidden activation = " + opts.activation)
     if opts.error != "mse":
@@ -1170,13 +1360,31 @@ def describe_variations(opts):
         lines.append("Setting optimizer = " + opts.optimizer)
     if opts.momentum != 0.0:
         lines.append("Setting momentum = " + repr(opts.momentum))
+    if opts.momentum_rule != "classical":
+        lines.append("Setting momentum rule = " + opts.momentum_rule)
     if opts.batch_size != 1:
         lines.append("Setting batch size = " + str(opts.batch_size))
     if opts.engine != "loops":
         lines.append("Setting engine = " + opts.engine)
+    if not opts.shuffle:
+        lines.append("Setting shuffle = off (the items in file order)")
     if opts.load_weights:
         lines.append("Starting from the weights in " + str(opts.load_weights))
+    if opts.seeds:
+        lines.append("Setting seeds = %s (%d networks)" % (describe_seeds(opts.seeds),
+                                                           len(opts.seeds)))
     return lines
+
+
+def describe_seeds(seeds):
+    """Return seeds as '1-20' or '1, 3, 8' ('1-5, 9': runs of neighbours joined)."""
+    runs = []  # [first, last] of each run of consecutive seeds
+    for seed in seeds:
+        if runs and seed == runs[-1][1] + 1:
+            runs[-1][1] = seed
+        else:
+            runs.append([seed, seed])
+    return ", ".join("%d" % a if a == b else "%d-%d" % (a, b) for a, b in runs)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1199,16 +1407,19 @@ def save_weights(path, nn):
     write_files({path: weights_text(nn).encode()})
 
 
-def load_weights(path, nn):
-    """Return the weights in file path as float32, checked against the shape of nn."""
+def load_weights(path, shape):
+    """Return the weights in file path as float32, checked against shape, the (ni, nh, no)
+    of the network they are for; None if path is None."""
+    if path is None:
+        return None
     lines = read_lines(path)
-    shape = "%d-%d-%d" % (nn.ni, nn.nh, nn.no)
+    name = "%d-%d-%d" % tuple(shape)  # as the header writes it
     first_line = 1
     if lines[0].startswith("#"):  # the header save_weights writes
         saved = re.search(r"\d+-\d+-\d+", lines[0])
-        if saved and saved.group() != shape:
+        if saved and saved.group() != name:
             raise DataError("%s: weights of a %s network; this one is %s"
-                            % (path, saved.group(), shape))
+                            % (path, saved.group(), name))
         lines, first_line = lines[1:], 2
     if not lines:
         raise DataError("%s: holds no weights, only a '#' line" % path)
@@ -1216,10 +1427,10 @@ def load_weights(path, nn):
     with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
         weights = np.float32(values).reshape(-1, 1)
     check_finite(path, weights, first_line)
-    tw = NeuralNetwork.totalWeights(nn.ni, nn.nh, nn.no)
+    tw = NeuralNetwork.totalWeights(*shape)
     if len(weights) != tw:
         raise DataError("%s: holds %d weights; a %s network has %d"
-                        % (path, len(weights), shape, tw))
+                        % (path, len(weights), name, tw))
     return weights[:, 0]
 
 
@@ -1252,6 +1463,7 @@ class DivergenceError(ArithmeticError):
     """Training produced weights that are not finite numbers."""
 
     def __init__(self, epoch):
+        self.epoch = epoch
         super().__init__("training stopped being finite in epoch %d (a weight became NaN or "
                          "infinite); try a smaller learning rate (--lr)" % epoch)
 
@@ -1481,14 +1693,21 @@ def same_file(a, b):
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_sizes(numInput, numHidden, numOutput):
-    """Raise TypeError or ValueError unless the three sizes are whole numbers of at least 1."""
-    for name, size in (("numInput", numInput), ("numHidden", numHidden),
-                       ("numOutput", numOutput)):
-        if not is_whole(size):
-            raise TypeError("%s must be a whole number, not %s" % (name, describe(size)))
-        if size < 1:
-            raise ValueError("%s must be at least 1, not %d" % (name, size))
+def check_network(numInput, numHidden, numOutput, seed, init_range, dtype):
+    """Raise TypeError or ValueError naming the first argument of NeuralNetwork that cannot
+    be used: sizes and the seed are whole numbers (sizes at least 1, the seed at least 0),
+    init_range a positive finite number, dtype float32 or float64."""
+    for name, value, lowest in (("numInput", numInput, 1), ("numHidden", numHidden, 1),
+                                ("numOutput", numOutput, 1), ("seed", seed, 0)):
+        if not is_whole(value):
+            raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
+        if value < lowest:  # random.Random(-1) would give the stream of seed 1
+            raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
+    if not (is_real(init_range) and math.isfinite(init_range) and init_range > 0):
+        raise ValueError("init_range must be a positive finite number, not %s"
+                         % describe(init_range))
+    if dtype not in (np.float32, np.float64):
+        raise ValueError("dtype must be np.float32 or np.float64, not %s" % describe(dtype))
 
 
 def check_weights(nn, weights):
@@ -1527,7 +1746,7 @@ def check_data(nn, data, name):
 
 
 def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, print_every,
-                   on_epoch, on_step):
+                   on_epoch, on_step, shuffle):
     """Raise TypeError or ValueError naming the first argument of train that cannot be used."""
     check_data(nn, trainData, "trainData")
     for name, value, lowest in (("maxEpochs", maxEpochs, 0), ("batch_size", batch_size, 1),
@@ -1544,6 +1763,8 @@ def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, pr
     for name, value in (("on_epoch", on_epoch), ("on_step", on_step)):
         if value is not None and not callable(value):
             raise TypeError("%s must be a function or None, not %s" % (name, describe(value)))
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError("shuffle must be True or False, not %s" % describe(shuffle))
 
 
 def is_whole(value):

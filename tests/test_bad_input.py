@@ -90,7 +90,7 @@ def test_test_file_with_other_columns(tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--epochs", "0"], "--epochs"), (["--hidden", "0"], "--hidden"),
+    (["--epochs", "-1"], "--epochs"), (["--hidden", "0"], "--hidden"),
     (["--inputs", "0"], "--inputs"), (["--batch-size", "0"], "--batch-size"),
     (["--lr", "0"], "--lr"), (["--lr", "-1"], "--lr"), (["--lr", "nan"], "--lr"),
     (["--lr", "inf"], "--lr"), (["--lr", "fast"], "--lr"),

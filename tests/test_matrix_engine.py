@@ -102,7 +102,7 @@ def test_matrix_engine_saves_and_loads_weights(tmp_path):
     result = run_script("--engine", "matrix", "--epochs", 3, "--save-weights", path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     expected = nb.MatrixNeuralNetwork(4, 5, 3, seed=3).train(TRAIN, 3, 0.05, print_every=0)
-    np.testing.assert_array_equal(nb.load_weights(path, nb.NeuralNetwork(4, 5, 3, 0)), expected)
+    np.testing.assert_array_equal(nb.load_weights(path, (4, 5, 3)), expected)
 
 
 def test_load_file_is_the_same_as_parsing_every_value():

@@ -1,0 +1,229 @@
+"""Experiments beyond one run: many seeds, the author's one-step momentum, training without
+shuffling, wider initial weights, equal initial weights, the confusion matrix, 0 epochs."""
+
+import random
+import re
+import statistics
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_script
+from test_options import LR, NH, NI, NO, ROWS, make_network, reference_gradient
+
+import nn_backprop as nb
+
+TRAIN = nb.loadFile(ROOT / "irisTrainData.txt")
+TEST = nb.loadFile(ROOT / "irisTestData.txt")
+ENGINES = [nb.NeuralNetwork, nb.MatrixNeuralNetwork]
+
+
+def single_run_figures(*options, cwd):
+    """Return (last progress error, train accuracy, test accuracy) that one run prints."""
+    out = run_script(*options, cwd=cwd).stdout
+    error = re.findall(r"^epoch = \d+ .. error = (\S+)$", out, re.M)[-1]
+    train, test = re.findall(r"data +=\s+(\S+)$", out, re.M)
+    return error, train, test
+
+
+def seed_table(out):
+    """Return {seed or statistic: [error, train, test]} from the output of --seeds."""
+    rows = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and re.fullmatch(r"\d+|mean|min|median|max", fields[0]):
+            rows[fields[0]] = fields[1:]
+    return rows
+
+
+@pytest.mark.parametrize("engine, seeds", [("loops", "3,5"), ("matrix", "2-4")])
+def test_each_seed_line_is_what_that_seed_alone_prints(engine, seeds, tmp_path):
+    out = run_script("--engine", engine, "--seeds", seeds, cwd=tmp_path).stdout
+    rows = seed_table(out)
+    numbers = [int(s) for s in re.findall(r"\d+", seeds)]
+    expected = range(numbers[0], numbers[1] + 1) if "-" in seeds else numbers
+    assert [k for k in rows if k.isdigit()] == [str(s) for s in expected]
+    for seed in expected:
+        alone = single_run_figures("--engine", engine, "--seed", seed, cwd=tmp_path)
+        assert tuple(rows[str(seed)]) == alone, seed
+    if 3 in expected:  # the article's run, among the others
+        assert rows["3"] == ["0.0709", "0.9333", "0.9667"]
+
+
+def test_the_summary_is_the_mean_min_median_max_of_the_seed_lines(tmp_path):
+    out = run_script("--engine", "matrix", "--seeds", "1-6", "--epochs", 20, cwd=tmp_path).stdout
+    rows = seed_table(out)
+    columns = list(zip(*(map(float, rows[str(s)]) for s in range(1, 7)), strict=True))
+    assert "Over 6 seeds:" in out
+    for name, statistic in (("mean", statistics.mean), ("min", min),
+                            ("median", statistics.median), ("max", max)):
+        for printed, column in zip(rows[name], columns, strict=True):
+            # each seed line is rounded to 4 decimals, and so is the statistic
+            assert abs(float(printed) - statistic(column)) <= 1.01e-4, (name, printed, column)
+    assert len({tuple(rows[str(s)]) for s in range(1, 7)}) > 1  # the seeds do differ
+
+
+def test_a_seed_that_diverges_is_reported_and_left_out_of_the_summary(monkeypatch, capsys):
+    real_train = nb.NeuralNetwork.train
+    seed_2 = nb.NeuralNetwork(4, 5, 3, seed=2).getWeights()
+
+    def train(self, *args, **kwargs):  # the network of seed 2 diverges, the others train
+        if np.array_equal(self.getWeights(), seed_2):
+            raise nb.DivergenceError(7)
+        return real_train(self, *args, **kwargs)
+
+    monkeypatch.setattr(nb.NeuralNetwork, "train", train)
+    assert nb.cli(["--seeds", "1-3", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^ +2 +diverged in epoch 7$", out, re.M)
+    assert "Over 2 seeds (1 diverged, left out):" in out
+    rows = seed_table(out)
+    assert rows["max"][1] == max(rows["1"][1], rows["3"][1])
+
+
+def one_step_by_hand(w, row, steps, mu, lr=LR):
+    """Return the weights after steps updates of the one-step rule, in float64:
+    delta_t = -lr * g_t; w = w + delta_t + mu * delta_(t-1)."""
+    previous = np.zeros_like(w)
+    for _ in range(steps):
+        delta = -lr * reference_gradient(w, row)
+        w = w + delta + mu * previous
+        previous = delta
+    return w
+
+
+def classical_by_hand(w, row, steps, mu, lr=LR):
+    """Return the weights after steps updates of classical momentum, in float64."""
+    v = np.zeros_like(w)
+    for _ in range(steps):
+        v = mu * v - lr * reference_gradient(w, row)
+        w = w + v
+    return w
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_step_momentum_follows_the_rule_of_the_authors_momentum_article(engine):
+    mu = 0.9
+    nn = engine(NI, NH, NO, seed=7)
+    nn.setWeights(make_network("tanh").getWeights())
+    w0 = nn.getWeights().astype(np.float64)
+    nn.train(ROWS[:1].repeat(4, axis=0), 1, LR, momentum=mu, momentum_rule="one-step",
+             error_function="cross-entropy", print_every=0)
+    one_step = one_step_by_hand(w0, ROWS[0], 4, mu)
+    np.testing.assert_allclose(nn.getWeights(), one_step, rtol=0, atol=1e-5)
+    # not classical momentum under another name: from the third step on the two differ
+    assert np.max(np.abs(classical_by_hand(w0, ROWS[0], 4, mu) - one_step)) > 1e-3
+
+
+def test_the_momentum_rule_is_checked_and_needs_a_momentum(tmp_path):
+    with pytest.raises(ValueError, match="momentum_rule must be one of 'classical', 'one-step'"):
+        make_network("tanh").train(ROWS, 1, LR, momentum=0.5, momentum_rule="nesterov")
+    result = run_script("--momentum-rule", "one-step", cwd=tmp_path)
+    assert result.returncode == 2 and "give a --momentum factor too" in result.stderr
+    out = run_script("--momentum", 0.75, "--momentum-rule", "one-step", "--epochs", 1,
+                     cwd=tmp_path).stdout
+    assert "Setting momentum = 0.75\nSetting momentum rule = one-step\n" in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_shuffling_the_items_come_in_file_order_and_no_random_number_is_drawn(engine):
+    nn = engine(4, 5, 3, seed=3)
+    state = nn.rnd.getstate()
+    batches = []
+    nn.train(TRAIN, 2, 0.05, batch_size=7, shuffle=False, print_every=0,
+             on_step=lambda batch, step: batches.append(list(batch)))
+    in_order = [list(range(i, min(i + 7, 120))) for i in range(0, 120, 7)]
+    assert batches == in_order * 2
+    assert nn.rnd.getstate() == state
+    shuffled = []
+    engine(4, 5, 3, seed=3).train(TRAIN, 1, 0.05, batch_size=7, print_every=0,
+                                  on_step=lambda batch, step: shuffled.append(list(batch)))
+    assert shuffled != in_order
+
+
+def test_init_range_scales_the_articles_draws(tmp_path):
+    rnd = random.Random(3)
+    u = np.float64([rnd.random() for _ in range(43)])
+    for r in (0.01, 1.0, 3.0):  # the article: wts[idx] = (hi - lo) * self.rnd.random() + lo
+        w = nb.NeuralNetwork(4, 5, 3, seed=3, init_range=r).getWeights()
+        np.testing.assert_array_equal(w, np.float32((r - -r) * u + -r))
+        assert np.all(w >= -r) and np.all(w < r)
+    with pytest.raises(ValueError, match="init_range must be a positive finite number"):
+        nb.NeuralNetwork(4, 5, 3, seed=3, init_range=0.0)
+    out = run_script("--init-range", 1, "--epochs", 1, cwd=tmp_path).stdout
+    assert "Setting initial weights in [-1.0, 1.0)" in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_equal_initial_weights_keep_every_hidden_node_the_same(engine):
+    nn = engine(4, 5, 3, seed=3)
+    nn.setWeights(np.full(43, 0.01))
+    nn.train(TRAIN, 5, 0.05, print_every=0)
+    # exactly equal in the loops; the matrix engine's BLAS may round one column differently
+    atol = 0 if engine is nb.NeuralNetwork else 1e-6
+    for w in (nn.ihWeights, nn.hoWeights.T):  # a column (a row of hoWeights) per hidden node
+        np.testing.assert_allclose(w, np.repeat(w[:, :1], 5, axis=1), rtol=0, atol=atol)
+    np.testing.assert_allclose(nn.hBiases, nn.hBiases[0], rtol=0, atol=atol)
+    assert np.ptp(nn.ihWeights) > 1e-3  # they did train, all alike
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_confusion_matrix_counts_each_row_once_and_its_diagonal_is_the_accuracy(engine):
+    nn = engine(4, 5, 3, seed=5)
+    nn.train(TRAIN, 20, 0.05, print_every=0)
+    counts = nb.confusion_matrix(nn, TRAIN)
+    predicted = [int(np.argmax(nn.computeOutputs(row[:4]))) for row in TRAIN]
+    target = [int(np.argmax(row[4:])) for row in TRAIN]
+    pairs = list(zip(target, predicted, strict=True))
+    for a in range(3):
+        for b in range(3):
+            assert counts[a, b] == pairs.count((a, b))
+    assert np.trace(counts) / len(TRAIN) == nn.accuracy(TRAIN)
+    assert np.trace(counts) < len(TRAIN)  # a case with mistakes
+
+
+def test_confusion_prints_the_matrices_and_each_misclassified_test_item(tmp_path):
+    out = run_script("--confusion", "--seed", 5, cwd=tmp_path).stdout
+    accuracies = [float(a) for a in re.findall(r"data +=\s+(\S+)$", out, re.M)]
+    blocks = out.split("Confusion matrix of the ")[1:]
+    for block, accuracy, n in zip(blocks, accuracies, (120, 30), strict=True):
+        lines = block.splitlines()
+        assert lines[1].split() == ["setosa", "versicolor", "virginica"]
+        counts = np.array([[int(c) for c in line.split()[1:]] for line in lines[2:5]])
+        assert [line.split()[0] for line in lines[2:5]] == ["setosa", "versicolor", "virginica"]
+        assert counts.sum() == n and counts[:, :].sum(axis=1).tolist() == [n // 3] * 3
+        assert "%0.4f" % (np.trace(counts) / n) == "%0.4f" % accuracy
+    wrong = re.findall(r"^\[(\d+)\] \(line (\d+)\) (.*)  target (\w+), outputs (.*): (\w+)$",
+                       out, re.M)
+    assert "Misclassified test items: %d of 30" % len(wrong) in out
+    assert len(wrong) == round(30 * (1 - accuracies[1])) > 0
+    for index, line, inputs, target, outputs, predicted in wrong:
+        assert int(line) == int(index) + 1
+        row = TEST[int(index)]
+        assert [float(x) for x in inputs.split()] == pytest.approx(row[:4].tolist(), abs=0.05)
+        assert target == nb.IRIS_SPECIES[int(np.argmax(row[4:]))] != predicted
+        o = [float(x) for x in outputs.split()]
+        assert nb.IRIS_SPECIES[int(np.argmax(o))] == predicted
+
+
+def test_other_files_name_their_classes_by_number(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text("".join("%g,%g,1,0\n%g,%g,0,1\n" % (i, -i, -i, i) for i in range(1, 6)))
+    out = run_script("--train", path, "--test", path, "--inputs", 2, "--confusion",
+                     cwd=tmp_path).stdout
+    assert re.search(r"^ +class 0 +class 1$", out, re.M)
+
+
+def test_zero_epochs_scores_the_starting_weights(tmp_path):
+    out = run_script("--epochs", 0, cwd=tmp_path).stdout
+    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
+    assert "Accuracy on 30-item test data   = %0.4f" % nn.accuracy(TEST) in out
+    assert "epoch =" not in out
+
+
+def test_seeds_refuse_the_outputs_of_one_run(tmp_path):
+    for option in (["--trace", "1"], ["--plot", "p.png"], ["--save-weights", "w.txt"],
+                   ["--confusion"], ["--check-gradients"]):
+        result = run_script("--seeds", "1-2", *option, cwd=tmp_path)
+        assert result.returncode == 2 and "use --seed N" in result.stderr, option
+        assert result.stdout == ""
+    assert not list(tmp_path.iterdir())
