@@ -1248,10 +1248,16 @@ def parse_options(argv=None):
     if opts.seeds and one_run:
         p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
                 % one_run[0])
+    for path in (opts.train, opts.test):
+        if path in IRIS_FILES and not path.exists():  # an install without -e copies the script only
+            raise DataError("the Iris files are not beside the script (%s): install it with "
+                            "pip install -e . from a clone, or give --train and --test"
+                            % shorten(str(HERE), 60))
     return opts
 
 
 ENGINES = {"loops": "NeuralNetwork", "matrix": "MatrixNeuralNetwork"}
+IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
 
 
 def whole(lowest):
@@ -1330,7 +1336,7 @@ def file_name(text):
 
 def describe_data(opts):
     """Return 'Iris' for the article's files, else the two file names."""
-    if (opts.train, opts.test) == (HERE / "irisTrainData.txt", HERE / "irisTestData.txt"):
+    if (opts.train, opts.test) == IRIS_FILES:
         return "Iris"
     return "%s and %s as" % (opts.train, opts.test)
 
@@ -1607,8 +1613,8 @@ def check_options(opts, trainData, testData):
         try:
             import matplotlib  # noqa: F401  (only --plot needs it)
         except ImportError:
-            raise DataError("--plot needs matplotlib: pip install matplotlib "
-                            "(or pip install '.[plot]')") from None
+            raise DataError("--plot needs matplotlib: pip install -e '.[plot]' in the clone "
+                            "(or pip install matplotlib)") from None
 
 
 def check_memory(opts, numOutput, numTrainItems):

@@ -376,4 +376,7 @@ if __name__ == "__main__":
     memory = describe_memory(*memory_probe())
     print(versions() + "\n")
     print(summarize(benchmarks))
+    if not have_torch():
+        print("\nskipped: the PyTorch row, as PyTorch is not installed (pip install torch "
+              "--index-url https://download.pytorch.org/whl/cpu)")
     print("\nmini-batch 32, 784-128-10, momentum 0.9: " + memory)

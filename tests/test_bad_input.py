@@ -2,6 +2,7 @@
 
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -283,3 +284,17 @@ def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
     assert nb.cli(["--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "out of memory" in err
+
+
+def test_a_copy_of_the_script_without_the_iris_files_says_so(tmp_path):
+    # what an install without -e leaves: the script in site-packages, no data beside it
+    shutil.copy(ROOT / "nn_backprop.py", tmp_path)
+    result = subprocess.run([sys.executable, str(tmp_path / "nn_backprop.py")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert_one_line_error(result, "the Iris files are not beside the script",
+                          "pip install -e . from a clone")
+    assert result.stdout == ""
+    given = subprocess.run([sys.executable, str(tmp_path / "nn_backprop.py"), "--train",
+                            ROOT / "irisTrainData.txt", "--test", ROOT / "irisTestData.txt"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "Accuracy on 30-item test data   = 0.9667" in given.stdout

@@ -227,3 +227,30 @@ def test_seeds_refuse_the_outputs_of_one_run(tmp_path):
         assert result.returncode == 2 and "use --seed N" in result.stderr, option
         assert result.stdout == ""
     assert not list(tmp_path.iterdir())
+
+
+def test_the_missed_test_flowers_petal_is_as_long_as_the_longest_versicolor_petal():
+    import make_iris_split
+    rows = [line.split(",") for line in make_iris_split.IRIS.splitlines()]
+    versicolor = max(float(r[2]) for r in rows if r[4] == "versicolor")
+    missed = TEST[21]  # the one test item the default run misses (README, --confusion)
+    assert missed[2] == np.float32(versicolor) and missed[6] == 1  # a virginica
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_adam_at_the_articles_rate_saturates_the_hidden_nodes_and_the_articles_update_not(seed):
+    saturated = {}
+    for optimizer in ("adam", "sgd"):
+        nn = nb.MatrixNeuralNetwork(4, 5, 3, seed=seed)
+        nn.train(TRAIN, 50, 0.05, optimizer=optimizer, print_every=0)
+        h_nodes = nn.forward(TRAIN[:, :4])[1]  # (120, 5)
+        saturated[optimizer] = np.mean(np.abs(h_nodes) > 0.99)  # within 0.01 of -1 or 1
+    assert saturated["adam"] > 0.9 and saturated["sgd"] < 0.5, saturated
+
+
+def test_without_shuffling_versicolor_is_read_as_virginica_never_the_reverse():
+    for seed, misread in ((1, 26), (2, 21), (3, 24)):  # the README's figures
+        nn = nb.NeuralNetwork(4, 5, 3, seed=seed)
+        nn.train(TRAIN, 50, 0.05, shuffle=False, print_every=0)
+        counts = nb.confusion_matrix(nn, TRAIN)  # rows: target; columns: largest output
+        assert counts[1, 2] == misread and counts[2, 1] == 0, (seed, counts)

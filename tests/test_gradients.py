@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import central_gradient, forward64, relative_error, unpack
+from conftest import ROOT, central_gradient, forward64, relative_error, unpack
 
 import nn_backprop as nb
 
@@ -102,3 +102,33 @@ def test_worked_example_squared_error_is_0_07():
     np.testing.assert_allclose(nn.computeOutputs(row[0, :NI]), [0.70, 0.10, 0.20], rtol=1e-6)
     # meanSquaredError sums (t - o)^2 without the 1/2 of the article's equation
     assert nn.meanSquaredError(row) / 2 == pytest.approx(0.07, rel=1e-6)
+
+
+def start_signals_and_gradients():
+    """Return the default network's step-1 signals for item 75 (the first step of the demo)
+    and its flat gradients for training row 0, for each error, before any training."""
+    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
+    train = nb.loadFile(ROOT / "irisTrainData.txt")
+    signals, grads = {}, {}
+    for name, error in nb.ERROR_FUNCTIONS.items():
+        signals[name] = np.float64(nn.compute_gradients(train[75, :4], train[75, 4:],
+                                                        error).oSignals)
+        step = nn.compute_gradients(train[0, :4], train[0, 4:], error)
+        grads[name] = np.concatenate([np.float64(g).ravel() for g in step.grads])
+    return signals, grads
+
+
+def test_at_the_start_the_articles_gradient_points_the_same_way_and_is_two_thirds_as_long():
+    _, grads = start_signals_and_gradients()
+    article, exact = grads["mse"], grads["mse-exact"]
+    cosine = article @ exact / (np.linalg.norm(article) * np.linalg.norm(exact))
+    assert round(cosine, 6) == 0.999997  # the README's figures
+    assert round(np.linalg.norm(article) / np.linalg.norm(exact), 2) == 0.67
+
+
+def test_the_worked_steps_signals_compare_as_the_readme_says():
+    signals, _ = start_signals_and_gradients()
+    exact_over_article = signals["mse-exact"] / signals["mse"]
+    np.testing.assert_allclose(exact_over_article, 1.5, atol=0.01)  # about 1 / (1 - 1/3)
+    np.testing.assert_allclose(signals["cross-entropy"] / signals["mse-exact"], 3.0, atol=0.02)
+    np.testing.assert_allclose(signals["cross-entropy"] / signals["mse"], 4.5, atol=0.05)

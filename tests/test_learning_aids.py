@@ -152,8 +152,8 @@ def test_plot_without_matplotlib_stops_before_training(tmp_path):
                             cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "nn_backprop.py: error: --plot needs matplotlib: pip install matplotlib "
-        "(or pip install '.[plot]')"]
+        "nn_backprop.py: error: --plot needs matplotlib: pip install -e '.[plot]' in the clone "
+        "(or pip install matplotlib)"]
     assert not (tmp_path / "p.png").exists()
 
 

@@ -40,6 +40,7 @@ def test_article_demo_final_weights_agree_within_1e_5():
 # of the gradient, so at the article's 0.05 the engines' rounding (1e-5 of a gradient whose
 # terms cancel) moves the weights further per step than the article's update does.
 UPDATES = {"sgd": {}, "momentum": {"momentum": 0.5},
+           "one-step": {"momentum": 0.5, "momentum_rule": "one-step"},
            "adam": {"optimizer": "adam", "learn_rate": 0.01}}
 
 

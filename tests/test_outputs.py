@@ -180,6 +180,7 @@ def run_and_signal(tmp_path, signum, code):
     return the completed child."""
     child = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 sys.path.insert(0, %r)
 import nn_backprop as nb
 real_fdopen = os.fdopen

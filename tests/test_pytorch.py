@@ -1,6 +1,6 @@
 """The same network written with PyTorch: autograd and torch.optim compute what we do by hand.
 
-These tests need PyTorch (pip install torch, or the 'torch' extra). Without it they are
+These tests need PyTorch, its CPU build (see the README's Tests section). Without it they are
 skipped, unless the environment variable NN_BACKPROP_REQUIRE_TORCH is set (.ci/run sets it),
 in which case they fail.
 """
@@ -20,8 +20,8 @@ try:
 except ImportError:
     if os.environ.get("NN_BACKPROP_REQUIRE_TORCH"):
         raise
-    pytest.skip("PyTorch is not installed (pip install torch, or pip install '.[torch]')",
-                allow_module_level=True)
+    pytest.skip("PyTorch is not installed (its CPU build, all these tests need: pip install "
+                "torch --index-url https://download.pytorch.org/whl/cpu)", allow_module_level=True)
 
 # float32 keeps 7 digits; a weight of size ~0.5 after 3 to 12 updates, each rounded in a
 # different order here and in PyTorch, is good to a few 1e-7. A wrong term is O(1e-2).
@@ -128,10 +128,13 @@ def readme_pytorch_block():
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_the_readmes_pytorch_code_trains_to_the_weights_of_mse_exact(monkeypatch):
+def test_the_readmes_pytorch_code_trains_to_the_weights_of_mse_exact(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = {}
     exec(readme_pytorch_block(), namespace)
+    printed = re.fullmatch(r"largest difference from --error mse-exact: (\S+)\n",
+                           capsys.readouterr().out).group(1)
+    assert float(printed) < 1e-4
     nn = nb.NeuralNetwork(4, 5, 3, seed=3)
     ours = nn.train(TRAIN, 50, 0.05, error_function="mse-exact", print_every=0)
     # 6000 online steps: float32 rounding in a different order adds up to a little

@@ -1,0 +1,55 @@
+"""The README's code runs as shown and prints what the README says; its install hints keep the
+editable install, so that following one never replaces the clone's script with a copy."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def python_blocks():
+    """Return the README's Python blocks, in order."""
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_the_api_block_prints_the_demos_progress_and_accuracies(monkeypatch, capsys):
+    blocks = [b for b in python_blocks() if "import torch" not in b]
+    assert len(blocks) == 1, "a new Python block in the README needs its own check here"
+    monkeypatch.chdir(ROOT)
+    exec(blocks[0], {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["epoch = %d ms error = %s" % (10 * (i + 1), e) for i, e in enumerate(
+        ["0.2500", "0.0990", "0.1005", "0.0595", "0.0709"])] + ["0.9333 0.9667"]
+
+
+def test_the_equal_weights_commands_run_as_shown_and_give_the_readmes_median(tmp_path):
+    block = re.search(r"```bash\n(python3 -c .*?equal\.txt\n.*?)```", README, re.S).group(1)
+    for name in ("nn_backprop.py", "irisTrainData.txt", "irisTestData.txt"):
+        shutil.copy(ROOT / name, tmp_path)
+    out = subprocess.run(["bash", "-c", block.replace("python3", sys.executable)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
+    median_test = re.search(r"^median +\S+ +\S+ +(\S+)$", out, re.M).group(1)
+    said = re.search(r"the copies still classify well \(test median (\S+)\)",
+                     re.sub(r"\s+", " ", README)).group(1)
+    assert said == median_test
+
+
+HINT_FILES = ["README.md", "nn_backprop.py", "pyproject.toml", ".ci/run", "make_iris_split.py",
+              *(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("*.py"))]
+
+
+@pytest.mark.parametrize("name", HINT_FILES)
+def test_every_install_of_the_project_is_editable(name):
+    text = (ROOT / name).read_text()
+    # pip install [flags] then the project itself: . or .[extra], quoted or not
+    project = r"pip install((?: -{1,2}[\w-]+)*) ['\"]?\.(?:\[\w+\])?['\"]?(?=[\s)`,]|$)"
+    installs = re.findall(project, text, re.M)
+    for flags in installs:
+        assert "-e" in flags.split(), (name, flags)
+    if name == "README.md":
+        assert len(installs) >= 4  # the Quick start lines, the PyTorch lines, the advice
