@@ -109,3 +109,16 @@ def test_set_weights_takes_43_finite_numbers_or_raises_value_or_type_error(weigh
         return
     assert len(weights) == 43 and np.all(np.isfinite(nn.getWeights()))
     np.testing.assert_array_equal(nn.getWeights(), np.float32(weights))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_negative_seed_and_a_dtype_that_is_not_a_float_are_refused(engine):
+    # random.Random(-1) draws what random.Random(1) draws: a negative seed is no new stream
+    with pytest.raises(ValueError, match="seed must be at least 0, not -1"):
+        engine(4, 5, 3, seed=-1)
+    with pytest.raises(TypeError, match="seed must be a whole number"):
+        engine(4, 5, 3, seed=1.5)
+    for dtype in (np.int32, np.float16, int):  # int weights would all be 0
+        with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+            engine(4, 5, 3, seed=3, dtype=dtype)
+    assert engine(4, 5, 3, seed=3, dtype=np.float64).getWeights().dtype == np.float64

@@ -298,3 +298,15 @@ def test_a_copy_of_the_script_without_the_iris_files_says_so(tmp_path):
                             ROOT / "irisTrainData.txt", "--test", ROOT / "irisTestData.txt"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "Accuracy on 30-item test data   = 0.9667" in given.stdout
+
+
+def test_a_bad_weights_file_is_refused_before_anything_is_printed(tmp_path):
+    path = tmp_path / "w.txt"
+    path.write_text("0.5\n" * 42)
+    result = run_script("--load-weights", path, cwd=tmp_path)
+    assert_one_line_error(result, "holds 42 weights")
+    assert result.stdout == ""
+
+
+def test_a_negative_seed_is_refused(tmp_path):
+    assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed", "-1 is below 0")
