@@ -744,37 +744,28 @@ class Adam:
         return self.last_deltas
 
 
-class OneStepMomentum:
+class OneStepMomentum(Momentum):
     """The momentum of the author's follow-up article ("Neural Network Momentum Using
     Python", Visual Studio Magazine, August 2017): each weight remembers its last step only.
 
     A weight's step is delta = -learnRate * g, and it moves by delta + momentum *
     previous delta. Classical momentum (Momentum) remembers a decaying sum of all past
-    steps instead. Each train call makes a new one, the previous steps starting at zero.
+    steps instead. The memory sits where Momentum keeps its velocity, and starts at zero
+    in each train call; here it holds each weight's previous delta.
     """
-
-    def __init__(self, nn, momentum):
-        """Start with a previous step of zero for every weight of nn."""
-        self.momentum = momentum
-        self.previous = np.zeros(nn.totalWeights(nn.ni, nn.nh, nn.no), dtype=nn.dtype)
-        self.t = 0  # updates made so far
-
-    def next_update(self):
-        """Count one more update."""
-        self.t += 1
 
     def delta(self, idx, g, learnRate):
         """Return the move of weight idx (getWeights order) for its gradient g."""
         delta = -1.0 * learnRate * g  # the article's delta
-        move = delta + self.momentum * self.previous[idx]
-        self.previous[idx] = delta  # remembered for the next update
+        move = delta + self.momentum * self.velocity[idx]  # velocity[idx]: the previous delta
+        self.velocity[idx] = delta  # remembered for the next update
         return move
 
     def deltas(self, g, learnRate):
         """Return the moves of all weights at once for the flat gradient vector g."""
         delta = -learnRate * g  # (tw,)
-        move = delta + self.momentum * self.previous
-        self.previous = delta
+        move = delta + self.momentum * self.velocity
+        self.velocity[:] = delta
         return move
 
 
