@@ -1322,6 +1322,9 @@ def file_name(text):
     """Return text as a Path (argparse type); an empty name is refused."""
     if not text:
         raise argparse.ArgumentTypeError("the file name is empty")
+    if text.endswith(("/", os.sep)):  # Path would drop the slash and name a file
+        raise argparse.ArgumentTypeError("%s ends in %s, which names a folder; name a file"
+                                         % (shorten(text, 60), text[-1]))
     return Path(text)
 
 

@@ -310,3 +310,9 @@ def test_a_bad_weights_file_is_refused_before_anything_is_printed(tmp_path):
 
 def test_a_negative_seed_is_refused(tmp_path):
     assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed", "-1 is below 0")
+
+
+def test_a_name_ending_in_a_slash_names_a_folder_not_a_file(tmp_path):
+    result = run_script("--save-weights", "results/", cwd=tmp_path)
+    assert_one_line_error(result, "--save-weights", "results/ ends in /, which names a folder")
+    assert result.stdout == "" and not list(tmp_path.iterdir())
