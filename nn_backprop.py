@@ -26,7 +26,8 @@ The README lists every difference.
 
 Everything after main goes beyond the article, each part in its own ruled section: hidden
 activations, errors, what a training step computed and the optimizers, the matrix engine,
-learning aids, command-line options, weights files, checks at the boundaries, files out.
+learning aids, many seeds, command-line options, weights files, checks at the boundaries,
+files out.
 
 Names: the article's names keep its mixedCase spelling (loadFile, computeOutputs, hoWeights,
 learnRate, numTrainItems, x_values, ...), so that they can be found in the article; every
@@ -1088,6 +1089,10 @@ def show_confusion(nn, trainData, testData, names):
 def describe_run(opts, nn):
     """Return a two-line summary of the options of this run, for the plot's title."""
     update = "Adam" if opts.optimizer == "adam" else "momentum %g" % opts.momentum
+    if opts.momentum and opts.momentum_rule != "classical":
+        update += " (%s)" % opts.momentum_rule
+    if not opts.shuffle:
+        update += ", no shuffle"
     return ("nn_backprop.py, %d-%d-%d network, %s hidden nodes, error %s\n"
             "learning rate %g, %s, batch size %d, seed %d, %s engine"
             % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, update,
@@ -1265,6 +1270,9 @@ def whole(lowest):
     return convert
 
 
+MOST_SEEDS = 10000  # what --seeds accepts at most
+
+
 def seed_list(text):
     """Return the seeds of '1-20', '1,3,8' or '1-5,9' as a list (argparse type)."""
     seeds = []
@@ -1279,9 +1287,6 @@ def seed_list(text):
     if len(set(seeds)) < len(seeds):
         raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
     return seeds
-
-
-MOST_SEEDS = 10000
 
 
 def real(text):

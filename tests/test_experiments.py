@@ -190,7 +190,7 @@ def test_confusion_prints_the_matrices_and_each_misclassified_test_item(tmp_path
         assert lines[1].split() == ["setosa", "versicolor", "virginica"]
         counts = np.array([[int(c) for c in line.split()[1:]] for line in lines[2:5]])
         assert [line.split()[0] for line in lines[2:5]] == ["setosa", "versicolor", "virginica"]
-        assert counts.sum() == n and counts[:, :].sum(axis=1).tolist() == [n // 3] * 3
+        assert counts.sum() == n and counts.sum(axis=1).tolist() == [n // 3] * 3
         assert "%0.4f" % (np.trace(counts) / n) == "%0.4f" % accuracy
     wrong = re.findall(r"^\[(\d+)\] \(line (\d+)\) (.*)  target (\w+), outputs (.*): (\w+)$",
                        out, re.M)
@@ -254,3 +254,12 @@ def test_without_shuffling_versicolor_is_read_as_virginica_never_the_reverse():
         nn.train(TRAIN, 50, 0.05, shuffle=False, print_every=0)
         counts = nb.confusion_matrix(nn, TRAIN)  # rows: target; columns: largest output
         assert counts[1, 2] == misread and counts[2, 1] == 0, (seed, counts)
+
+
+def test_the_plots_title_names_the_momentum_rule_and_no_shuffling():
+    opts = nb.parse_options(["--momentum", "0.75", "--momentum-rule", "one-step",
+                             "--no-shuffle"])
+    title = nb.describe_run(opts, nb.NeuralNetwork(4, 5, 3, seed=3))
+    assert "momentum 0.75 (one-step), no shuffle," in title
+    assert "one-step" not in nb.describe_run(nb.parse_options(["--momentum", "0.75"]),
+                                             nb.NeuralNetwork(4, 5, 3, seed=3))
