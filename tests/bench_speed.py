@@ -1,19 +1,24 @@
 """Speed and memory benchmarks (pytest-benchmark). The plain test command does not run them.
 
-    python tests/bench_speed.py                # all of them, summed up in one table (~1 min)
+    python tests/bench_speed.py                # all of them, summed up in one table (~3 min)
     python -m pytest tests/bench_speed.py      # pytest-benchmark's own statistics
 
-The commands or engines of a group run in turn, round after round, and the table gives
-each one's median and their ratios: the speed of a shared machine changes from minute to
-minute, and what runs side by side changes together.
+The contenders of a group take turns, round after round, and the table gives each one's
+median and their ratios: the speed of a shared machine changes from minute to minute, and
+what runs side by side changes together. Each timing runs in a process of its own, which
+ends before the next one starts, so that no contender's worker threads (NumPy's BLAS spins
+its threads for a moment after a product) can slow the next; the table says how many
+threads each ran with.
 - The article's demo, end to end, with each engine, beside `python -c "import numpy"` (the
   cost of starting Python and NumPy) and beside the same training written with the fewest
   NumPy calls per item (biases folded into the weights, results in preallocated arrays):
   about as fast as a per-item NumPy loop gets, at the cost of reading like the article.
 - Online training of a 64-100-10 network: the loops and the matrix engine, per item.
-- Mini-batches of 32 on a 784-128-10 network: the matrix engine beside a plain NumPy loop,
-  a careful one (results in place, the learning rate folded into the signals) and, if it is
-  installed, PyTorch; and the peak memory after 2 and after 6 epochs.
+- Mini-batches of 32 on a 784-128-10 network, with the default threads and with one: the
+  matrix engine beside a plain NumPy loop, a careful one (results in place, the learning rate
+  folded into the signals) and, where installed, PyTorch and scikit-learn's MLPClassifier.
+  PyTorch is timed first and last in every round: the two medians agree when the order of
+  the contenders does not matter. And the peak memory after 2 and after 6 epochs.
 """
 
 import json
@@ -45,21 +50,40 @@ def synthetic(items, inputs, outputs, seed=0):
     return np.hstack([rng.random((items, inputs), dtype=np.float32), targets])
 
 
-def run(args):
+def run_alone(args):
+    """Run Python with args in a process of its own; return its wall-clock seconds."""
+    start = time.perf_counter()
     subprocess.run([sys.executable, *args], check=True, capture_output=True)
+    return time.perf_counter() - start, "default"
+
+
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                     "MKL_NUM_THREADS")}  # read by NumPy's BLAS and PyTorch
+
+
+def time_alone(contender, threads="default"):
+    """Time one contender in a process of its own; return its seconds and its thread count."""
+    env = dict(os.environ, **(ONE_THREAD if threads == 1 else {}))
+    out = subprocess.run([sys.executable, __file__, "--time", contender], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    result = json.loads(out)
+    return result["seconds"], result["threads"]
 
 
 class SideBySide:
-    """Time several callables in turn, round after round, keeping each one's times."""
+    """Time several contenders in turn, round after round, keeping each one's times.
+
+    Each call returns the seconds it measured and the threads it ran with.
+    """
 
     def __init__(self, calls):
         self.calls, self.times = calls, {name: [] for name in calls}
+        self.threads = {}
 
     def round(self):
         for name, call in self.calls.items():
-            start = time.perf_counter()
-            call()
-            self.times[name].append(time.perf_counter() - start)
+            seconds, self.threads[name] = call()
+            self.times[name].append(seconds)
 
     def medians(self):
         return {name: statistics.median(t) for name, t in self.times.items()}
@@ -125,22 +149,29 @@ def test_demo_side_by_side(benchmark):
     commands = {"import numpy": ["-c", "import numpy"], "loops": [str(SCRIPT)],
                 "matrix": [str(SCRIPT), "--engine", "matrix"],
                 "fewest NumPy calls": fewest_calls_args()}
-    side = SideBySide({name: partial(run, args) for name, args in commands.items()})
+    side = SideBySide({name: partial(run_alone, args) for name, args in commands.items()})
     benchmark.pedantic(side.round, rounds=DEMO_ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=120 * 50, batch=1, medians=side.medians())
+    benchmark.extra_info.update(items=120 * 50, batch=1, medians=side.medians(),
+                                threads=side.threads)
+
+
+ONLINE_ITEMS = {"loops": 20, "matrix": 2000}  # the loops get fewer items, being far slower
+
+
+def online_epoch(engine):
+    """Return a call that trains a 64-100-10 network for one epoch, item by item."""
+    network = {"loops": nb.NeuralNetwork, "matrix": nb.MatrixNeuralNetwork}[engine]
+    nn = network(64, 100, 10, seed=1)
+    return partial(nn.train, synthetic(ONLINE_ITEMS[engine], 64, 10), 1, 0.01, print_every=0)
 
 
 @pytest.mark.benchmark(group="online, 64-100-10")
 def test_online_side_by_side(benchmark):
-    """One epoch of per-item training; the loops get fewer items, being far slower."""
-    items = {"loops": 20, "matrix": 2000}
-    data = synthetic(2000, 64, 10)
-    networks = {"loops": nb.NeuralNetwork(64, 100, 10, seed=1),
-                "matrix": nb.MatrixNeuralNetwork(64, 100, 10, seed=1)}
-    side = SideBySide({name: partial(nn.train, data[:items[name]], 1, 0.01, print_every=0)
-                       for name, nn in networks.items()})
+    """One epoch of per-item training with each engine."""
+    side = SideBySide({name: partial(time_alone, "online " + name) for name in ONLINE_ITEMS})
     benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=items, batch=1, medians=side.medians())
+    benchmark.extra_info.update(items=ONLINE_ITEMS, batch=1, medians=side.medians(),
+                                threads=side.threads)
 
 
 def baseline_weights(seed=1):
@@ -252,31 +283,133 @@ def test_the_pytorch_epoch_trains_as_the_numpy_baseline():
         assert np.abs(plain - torch_weights).max() < 1e-6
 
 
-def have_torch():
-    """Return whether PyTorch can be imported."""
+def sklearn_epoch(data, batch=32, lr=0.01, seed=1):
+    """Return the weights after the same epoch with scikit-learn's MLPClassifier.
+
+    tanh, softmax and its log-loss, plain SGD at the same rate (momentum 0, alpha 0), one
+    pass over the items in the baselines' order (the rows put in that order, its shuffling
+    off), from the baselines' weights (given through its _init_coef, a private method). What
+    it cannot leave out: it checks its input, turns the labels into one-hot rows again and
+    computes the loss of every batch.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    (w1, b1, w2, b2), rng = baseline_weights(seed)
+    start = iter([(w1, b1), (w2, b2)])
+
+    class FromBaselineWeights(MLPClassifier):
+        def _init_coef(self, fan_in, fan_out, dtype):
+            return next(start)
+
+    model = FromBaselineWeights(
+        hidden_layer_sizes=(128,), activation="tanh", solver="sgd", alpha=0.0,
+        batch_size=batch, learning_rate="constant", learning_rate_init=lr, momentum=0.0,
+        nesterovs_momentum=False, max_iter=1, shuffle=False)
+    rows = data[rng.permutation(len(data))]
+    with warnings.catch_warnings():  # one epoch is not convergence, and it says so
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(rows[:, :784], rows[:, 784:].argmax(axis=1))
+    return model.coefs_[0], model.intercepts_[0], model.coefs_[1], model.intercepts_[1]
+
+
+def test_the_sklearn_epoch_trains_as_the_numpy_baseline():
+    """MLPClassifier does the plain NumPy loop's training: the same weights within 1e-6."""
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed: no scikit-learn row")
+    data = synthetic(500, 784, 10)
+    for plain, sklearn_weights in zip(plain_numpy_epoch(data), sklearn_epoch(data), strict=True):
+        assert sklearn_weights.dtype == np.float32
+        assert np.abs(plain - sklearn_weights).max() < 1e-6
+
+
+def installed(module):
+    """Return whether a module can be imported."""
     try:
-        import torch  # noqa: F401
+        __import__(module)
     except ImportError:
         return False
     return True
 
 
+def have_torch():
+    """Return whether PyTorch can be imported."""
+    return installed("torch")
+
+
+def minibatch_epoch(name):
+    """Return a call that trains a 784-128-10 network for one epoch of 5000 items."""
+    data = synthetic(5000, 784, 10)
+    if name == "matrix":
+        nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
+        return partial(nn.train, data, 1, 0.01, batch_size=32, error_function="cross-entropy",
+                       print_every=0)
+    return partial(MINIBATCH_LOOPS[name], data)
+
+
+MINIBATCH_LOOPS = {"plain NumPy (baseline)": plain_numpy_epoch,
+                   "careful NumPy (baseline)": careful_numpy_epoch,
+                   "PyTorch (eager, CPU)": torch_epoch,
+                   "scikit-learn MLPClassifier": sklearn_epoch}
+
+CONTENDERS = {"online " + engine: partial(online_epoch, engine) for engine in ONLINE_ITEMS}
+CONTENDERS.update({name: partial(minibatch_epoch, name)
+                   for name in ["matrix", *MINIBATCH_LOOPS]})
+
+
+def threads_in_use(contender):
+    """Return how many threads the contender's library ran with, as text."""
+    if contender.startswith("PyTorch"):
+        import torch
+        return str(torch.get_num_threads())
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # then only what was asked for is known
+        return os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return str(max(blas)) if blas else "none"
+
+
+def time_here(contender):
+    """Print, as JSON, the seconds of one call of the contender after one untimed call."""
+    call = CONTENDERS[contender]()
+    call()  # not timed: imports, first allocations and a cold cache are not its speed
+    start = time.perf_counter()
+    call()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "threads": threads_in_use(contender)}))
+
+
+def minibatch_contenders(threads):
+    """Return the mini-batch group's timed calls; PyTorch, where installed, first and last."""
+    names = ["matrix", "plain NumPy (baseline)", "careful NumPy (baseline)"]
+    if installed("sklearn"):
+        names.append("scikit-learn MLPClassifier")
+    calls = {name: partial(time_alone, name, threads) for name in names}
+    if have_torch():
+        torch_call = partial(time_alone, "PyTorch (eager, CPU)", threads)
+        calls = {"PyTorch (eager, CPU), timed first": torch_call, **calls,
+                 "PyTorch (eager, CPU), timed last": torch_call}
+    return calls
+
+
+def minibatch_side_by_side(benchmark, threads):
+    side = SideBySide(minibatch_contenders(threads))
+    benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(items=5000, batch=32, medians=side.medians(),
+                                threads=side.threads)
+
+
 @pytest.mark.benchmark(group="mini-batch 32, 784-128-10")
 def test_minibatch_side_by_side(benchmark):
-    """One epoch of 5000 items in batches of 32: the matrix engine, two NumPy loops and,
-    if it is installed, PyTorch."""
-    data = synthetic(5000, 784, 10)
-    nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
-    calls = {
-        "matrix": partial(nn.train, data, 1, 0.01, batch_size=32, error_function="cross-entropy",
-                          print_every=0),
-        "plain NumPy (baseline)": partial(plain_numpy_epoch, data),
-        "careful NumPy (baseline)": partial(careful_numpy_epoch, data)}
-    if have_torch():
-        calls["PyTorch (eager, CPU)"] = partial(torch_epoch, data)
-    side = SideBySide(calls)
-    benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=5000, batch=32, medians=side.medians())
+    """One epoch of 5000 items in batches of 32, with each library's default threads."""
+    minibatch_side_by_side(benchmark, "default")
+
+
+@pytest.mark.benchmark(group="mini-batch 32, 784-128-10, one thread")
+def test_minibatch_one_thread(benchmark):
+    """The same epoch, each contender restricted to one thread."""
+    minibatch_side_by_side(benchmark, 1)
 
 
 MEMORY_PROBE = """
@@ -315,22 +448,38 @@ def test_minibatch_memory_does_not_grow_with_epochs():
 
 def summarize(benchmarks):
     """Return the table of a pytest-benchmark JSON report's benchmarks, as the README shows it."""
-    lines = ["| benchmark | network | items | batch | engine | median s | items/s | ratio |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| benchmark | network | items | batch | engine | threads | median s | items/s "
+             "| ratio |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for b in benchmarks:
         info = b["extra_info"]
         medians = info["medians"]
         for engine, seconds in medians.items():
             items = info["items"] if isinstance(info["items"], int) else info["items"][engine]
             rate = "" if engine == "import numpy" else "{:,.0f}".format(items / seconds)
-            lines.append("| %s | %s | %s | %d | %s | %.4f | %s | %s |" % (
+            lines.append("| %s | %s | %s | %d | %s | %s | %.4f | %s | %s |" % (
                 b["group"], NETWORKS[b["group"]], "" if engine == "import numpy" else items,
-                info["batch"], engine, seconds, rate, ratio(b["group"], engine, medians, info)))
+                info["batch"], engine, info["threads"][engine], seconds, rate,
+                ratio(b["group"], engine, medians, info)))
     return "\n".join(lines)
 
 
+def order_checks(benchmarks):
+    """Return a line per group that timed one contender first and last: the two medians."""
+    lines = []
+    for b in benchmarks:
+        medians = b["extra_info"]["medians"]
+        first = next((name for name in medians if name.endswith(", timed first")), None)
+        if first:
+            last = first.replace("first", "last")
+            lines.append("order check, %s: %s took %.2fx as long timed last as timed first"
+                         % (b["group"], first[:-len(", timed first")],
+                            medians[last] / medians[first]))
+    return lines
+
+
 NETWORKS = {"Iris demo, end to end": "4-5-3", "online, 64-100-10": "64-100-10",
-            "mini-batch 32, 784-128-10": "784-128-10"}
+            "mini-batch 32, 784-128-10": "784-128-10",
+            "mini-batch 32, 784-128-10, one thread": "784-128-10"}
 
 
 def ratio(group, engine, medians, info):
@@ -347,9 +496,10 @@ def versions():
     """Return the versions and the machine the benchmarks ran on, for the table's caption."""
     import platform
     found = ["Python " + platform.python_version(), "NumPy " + np.__version__]
-    if have_torch():
-        import torch
-        found.append("PyTorch " + torch.__version__)
+    for module, name in (("torch", "PyTorch"), ("sklearn", "scikit-learn"),
+                         ("threadpoolctl", "threadpoolctl")):
+        if installed(module):
+            found.append(name + " " + __import__(module).__version__)
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), platform.processor()) \
         if Path("/proc/cpuinfo").exists() else platform.processor()
@@ -358,10 +508,13 @@ def versions():
 
 RUNS = [("test_demo_side_by_side", "the Iris demo, end to end (%d rounds)" % DEMO_ROUNDS),
         ("test_online_side_by_side", "online training, 64-100-10 (%d rounds)" % ROUNDS),
-        ("test_minibatch_side_by_side", "mini-batches of 32, 784-128-10 (%d rounds)" % ROUNDS)]
+        ("test_minibatch_side_by_side", "mini-batches of 32, 784-128-10 (%d rounds)" % ROUNDS),
+        ("test_minibatch_one_thread", "the same, one thread each (%d rounds)" % ROUNDS)]
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["--time"]:
+    time_here(sys.argv[2])  # one contender's timing, in a process of its own
+elif __name__ == "__main__":
     benchmarks = []
     with tempfile.TemporaryDirectory() as tmp:
         for number, (test, what) in enumerate(RUNS, 1):
@@ -375,8 +528,12 @@ if __name__ == "__main__":
           flush=True)
     memory = describe_memory(*memory_probe())
     print(versions() + "\n")
-    print(summarize(benchmarks))
+    print(summarize(benchmarks) + "\n")
+    print("\n".join(order_checks(benchmarks)))
     if not have_torch():
-        print("\nskipped: the PyTorch row, as PyTorch is not installed (pip install torch "
-              "--index-url https://download.pytorch.org/whl/cpu)")
+        print("skipped: the PyTorch rows and the order check, as PyTorch is not installed "
+              "(pip install torch --index-url https://download.pytorch.org/whl/cpu)")
+    if not installed("sklearn"):
+        print("skipped: the scikit-learn rows, as scikit-learn is not installed "
+              '(pip install -e ".[bench]")')
     print("\nmini-batch 32, 784-128-10, momentum 0.9: " + memory)
