@@ -380,6 +380,16 @@ def time_here(contender):
     print(json.dumps({"seconds": seconds, "threads": threads_in_use(contender)}))
 
 
+def test_a_contender_timed_with_one_thread_runs_with_one():
+    """The thread setting reaches the child process, for NumPy's BLAS and for PyTorch."""
+    pytest.importorskip("threadpoolctl", reason="threadpoolctl is not installed")
+    contenders = ["matrix"] + (["PyTorch (eager, CPU)"] if have_torch() else [])
+    for contender in contenders:
+        assert time_alone(contender, 1)[1] == "1"
+        if (os.cpu_count() or 1) > 1 and "OMP_NUM_THREADS" not in os.environ:
+            assert time_alone(contender)[1] != "1"
+
+
 def minibatch_contenders(threads):
     """Return the mini-batch group's timed calls; PyTorch, where installed, first and last."""
     names = ["matrix", "plain NumPy (baseline)", "careful NumPy (baseline)"]
