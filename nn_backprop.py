@@ -41,6 +41,12 @@ Run:   python nn_backprop.py          (python nn_backprop.py --help lists the op
 Test:  python -m pytest
 """
 
+import signal
+
+if __name__ == "__main__":  # Ctrl-C while the script starts up: held until it can end cleanly
+    INTERRUPTED_AT_START = []
+    signal.signal(signal.SIGINT, lambda signum, frame: INTERRUPTED_AT_START.append(signum))
+
 import argparse
 import codecs
 import contextlib
@@ -49,7 +55,7 @@ import math
 import os
 import random
 import re
-import signal
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -57,9 +63,12 @@ from typing import Callable, NamedTuple
 
 try:
     import numpy as np
-except KeyboardInterrupt:  # Ctrl-C while NumPy loads: end as a later Ctrl-C does (cli)
-    print("nn_backprop.py: interrupted", file=sys.stderr)
-    sys.exit(130)
+except ImportError as e:  # as a missing matplotlib does for --plot: one line, no traceback
+    if __name__ != "__main__":
+        raise
+    print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
+          "python3 -m pip install -e . in the clone" % str(e).splitlines()[0], file=sys.stderr)
+    sys.exit(2)
 
 HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 
@@ -74,7 +83,9 @@ def loadFile(df):
     Raises DataError, naming the file and line, for anything that is not such a matrix.
     """
     lines = read_lines(df)  # a readable text file, no blank lines between rows
-    try:  # NumPy's parser: fast, and no Python object per value
+    try:  # NumPy's parser: fast, and no Python object per value; plain numbers only
+        if not all(PLAIN_TEXT.fullmatch(line) for line in lines):
+            raise ValueError
         matrix = np.loadtxt(lines, delimiter=",", dtype=np.float32, comments=None, ndmin=2)
     except ValueError:
         matrix = parse_lines(df, lines)  # slow, but names the line at fault
@@ -1256,14 +1267,18 @@ ENGINES = {"loops": "NeuralNetwork", "matrix": "MatrixNeuralNetwork"}
 IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
 
 
+WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+
+
 def whole(lowest):
     """Return an argparse type for whole numbers no smaller than lowest (None: any)."""
     def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("%r is not a whole number"
-                                             % shorten(text)) from None
+        try:  # int() alone would take 1_000 and other digits than 0-9
+            value = int(text) if WHOLE.fullmatch(text) else None
+        except ValueError:  # beyond the 4300 digits int() converts
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError("%r is not a whole number" % shorten(text))
         if lowest is not None and value < lowest:
             raise argparse.ArgumentTypeError("%s is below %d" % (shorten(text), lowest))
         return value
@@ -1291,10 +1306,10 @@ def seed_list(text):
 
 def real(text):
     """Return text as a float, or raise argparse's error naming it (shortened)."""
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number" % shorten(text)) from None
+    value = plain_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError("%r is not a number" % shorten(text))
+    return value
 
 
 def positive_real(text):
@@ -1420,11 +1435,11 @@ def load_weights(path, shape):
     lines = read_lines(path)
     name = "%d-%d-%d" % tuple(shape)  # as the header writes it
     first_line = 1
-    if lines[0].startswith("#"):  # the header save_weights writes
-        saved = re.search(r"\d+-\d+-\d+", lines[0])
-        if saved and saved.group() != name:
+    if lines[0].lstrip().startswith("#"):  # the header save_weights writes, or a note
+        saved = re.search(r"nn_backprop weights (\d+-\d+-\d+)", lines[0])
+        if saved and saved.group(1) != name:
             raise DataError("%s: weights of a %s network; this one is %s"
-                            % (path, saved.group(), name))
+                            % (path, saved.group(1), name))
         lines, first_line = lines[1:], 2
     if not lines:
         raise DataError("%s: holds no weights, only a '#' line" % path)
@@ -1448,10 +1463,10 @@ def parse_weight(path, line_number, line):
     if len(fields) != 1:
         raise DataError(where + ": %d values; a weights file holds one number per line"
                         % len(fields))
-    try:
-        return float(line)
-    except ValueError:
-        raise DataError(where + ": %r is not a number" % shorten(line.strip())) from None
+    value = plain_number(line)
+    if value is None:
+        raise DataError(where + ": %r is not a number" % shorten(line.strip(" \t")))
+    return value
 
 
 # ----------------------------------------------------------------------------------------
@@ -1526,12 +1541,23 @@ def parse_lines(path, lines, first_line=1):
         return np.float32(rows).reshape(len(rows), -1)
 
 
+NUMBER = re.compile(r"[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+                    r"|(?i:nan|inf|infinity))")  # what a data value may be, blanks aside
+PLAIN_TEXT = re.compile(r"[0-9eE+\-., \t]*")  # a line NumPy's parser may read
+
+
+def plain_number(text):
+    """Return text as a float if it is a plain decimal number, with any blanks (str.strip's)
+    around it, else None. So 6_9 is no number (Python's float takes it as 69), and \\x1c
+    is a blank (NumPy's parser takes it as one, float does not): the two parsers agree."""
+    return float(text.strip()) if NUMBER.fullmatch(text.strip()) else None
+
+
 def parse_number(path, line_number, column, field, line):
     """Return field as a float, or raise DataError naming where it is and what is wrong."""
-    try:
-        return float(field)
-    except ValueError:
-        pass
+    value = plain_number(field)
+    if value is not None:
+        return value
     where = "%s, line %d, column %d" % (path, line_number, column)
     if not field.strip():
         raise DataError(where + ": empty value")
@@ -1547,11 +1573,7 @@ def parse_number(path, line_number, column, field, line):
 def is_row_of_numbers(fields):
     """Return whether fields hold two or more numbers and nothing else but blanks."""
     values = [f for f in fields if f.strip()]
-    try:
-        [float(f) for f in values]
-    except ValueError:
-        return False
-    return len(values) > 1
+    return len(values) > 1 and all(plain_number(f) is not None for f in values)
 
 
 def shorten(text, most=30):
@@ -1561,7 +1583,9 @@ def shorten(text, most=30):
 
 def megabytes(size):
     """Return a size in bytes as '12.3 MB' (or '4.5 GB'), for a message."""
-    return "%.1f GB" % (size / 1e9) if size >= 1e9 else "%.1f MB" % (size / 1e6)
+    if size >= 1e9:
+        return ("%.1f GB" if size < 1e12 else "%.3g GB") % (size / 1e9)
+    return "%.1f MB" % (size / 1e6)
 
 
 def available_memory():
@@ -1622,8 +1646,8 @@ def check_memory(opts, numOutput, numTrainItems):
     # float32 copies of all weights: the weights, the drawn ones, a step's gradients, a
     # getWeights copy, the update's buffer, momentum or Adam; the loops engine keeps each
     # item's gradients until its batch is averaged
-    copies = 8 + (opts.batch_size if opts.engine == "loops" else 0)
-    batch = min(opts.batch_size, numTrainItems)
+    batch = min(opts.batch_size, numTrainItems)  # a batch never holds more than the rows
+    copies = 8 + (batch if opts.engine == "loops" else 0)
     needed = 4 * (copies * tw + 6 * batch * (opts.inputs + opts.hidden + numOutput))
     if needed > available_memory():
         raise DataError("--hidden %d with --inputs %d: a %d-%d-%d network has %s weights and "
@@ -1655,8 +1679,18 @@ def check_outputs(opts):
         checked.append((option, path))
 
 
+STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
+
+
 def check_output_path(option, path):
-    """Raise DataError unless path can be written as a new or replaced regular file."""
+    """Raise DataError unless path can be written as a new or replaced regular file that is
+    not behind one of the run's own standard streams."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # a relative name has nowhere to go
+        if not os.path.isabs(path):
+            raise DataError("%s %s: the current folder no longer exists; cd to one that does"
+                            % (option, path)) from None
     try:
         info = os.stat(path)  # through symlinks, as writing would go
     except (FileNotFoundError, NotADirectoryError):
@@ -1670,6 +1704,10 @@ def check_output_path(option, path):
     if info and not stat.S_ISREG(info.st_mode):
         raise DataError("%s %s: is a %s, not a regular file; the run replaces regular files "
                         "only" % (option, path, file_kind(info.st_mode)))
+    for fd, stream in STREAMS.items():  # e.g. /dev/stdout while the output goes to a log
+        if info and same_stream(info, fd):
+            raise DataError("%s %s: is the file behind this run's %s; the run never replaces "
+                            "it" % (option, path, stream))
     folder, name = os.path.split(os.path.realpath(path))  # a new file, or the one replaced
     if not os.path.exists(folder):
         raise DataError("%s %s: the folder %s does not exist" % (option, path, folder))
@@ -1690,6 +1728,14 @@ def file_kind(mode):
     return next((kind for test, kind in kinds if test(mode)), "special file")
 
 
+def same_stream(info, fd):
+    """Return whether the file of os.stat result info is open as file descriptor fd."""
+    try:
+        return os.path.samestat(info, os.fstat(fd))
+    except OSError:  # fd is closed
+        return False
+
+
 def same_file(a, b):
     """Return whether paths a and b name one file, through symlinks and hard links."""
     try:
@@ -1708,11 +1754,20 @@ def check_network(numInput, numHidden, numOutput, seed, init_range, dtype):
             raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
         if value < lowest:  # random.Random(-1) would give the stream of seed 1
             raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
-    if not (is_real(init_range) and math.isfinite(init_range) and init_range > 0):
+    if not (is_finite(init_range) and init_range > 0):
         raise ValueError("init_range must be a positive finite number, not %s"
                          % describe(init_range))
     if dtype not in (np.float32, np.float64):
         raise ValueError("dtype must be np.float32 or np.float64, not %s" % describe(dtype))
+    needed = 8 * NeuralNetwork.totalWeights(numInput, numHidden, numOutput) * np.dtype(
+        dtype).itemsize  # as check_memory counts the copies of the weights
+    if needed > available_memory():
+        name, value = max((("numInput", numInput), ("numHidden", numHidden),
+                           ("numOutput", numOutput)), key=lambda size: size[1])
+        raise ValueError("%s %s: the network would need about %s of memory, more than the %s "
+                         "free" % (name, value if value < 10**15 else "of %d digits"
+                                   % len(str(value)), megabytes(needed),
+                                   megabytes(available_memory())))
 
 
 def check_weights(nn, weights):
@@ -1739,7 +1794,8 @@ def check_weights(nn, weights):
 def check_data(nn, data, name):
     """Raise TypeError or ValueError unless data is a non-empty 2-D array of numbers whose
     columns are nn's inputs and then its targets."""
-    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.dtype.kind not in "biuf":
+    if (not isinstance(data, np.ndarray) or isinstance(data, np.matrix) or data.ndim != 2
+            or data.dtype.kind not in "biuf"):
         raise TypeError("%s must be a 2-D NumPy array of numbers (a row per item: inputs, then "
                         "targets), not %s" % (name, describe(data)))
     if len(data) == 0:
@@ -1748,6 +1804,10 @@ def check_data(nn, data, name):
         raise ValueError("%s has %d columns; a %d-%d-%d network needs %d: %d inputs, then %d "
                          "targets" % (name, data.shape[1], nn.ni, nn.nh, nn.no, nn.ni + nn.no,
                                       nn.ni, nn.no))
+    bad = np.argwhere(~np.isfinite(data))
+    if len(bad):
+        raise ValueError("%s[%d, %d] is not a finite number (NaN or infinity)"
+                         % (name, bad[0][0], bad[0][1]))
 
 
 def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, print_every,
@@ -1760,7 +1820,7 @@ def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, pr
             raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
         if value < lowest:
             raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
-    if not (is_real(learnRate) and math.isfinite(learnRate) and learnRate > 0):
+    if not (is_finite(learnRate) and learnRate > 0):
         raise ValueError("learnRate must be a positive finite number, not %s"
                          % describe(learnRate))
     if not (is_real(momentum) and 0 <= momentum < 1):
@@ -1782,10 +1842,20 @@ def is_real(value):
     return is_whole(value) or isinstance(value, (float, np.floating))
 
 
+def is_finite(value):
+    """Return whether value is a real number that a float holds as a finite number."""
+    try:
+        return is_real(value) and math.isfinite(value)
+    except OverflowError:  # an int like 10**400
+        return False
+
+
 def describe(value):
     """Return a short description of value for a message: its repr, or its type."""
     text = repr(value)
-    return text if len(text) <= 40 else "a %s" % type(value).__name__
+    if len(text) <= 40:
+        return text
+    return "an int of %d digits" % len(text) if is_whole(value) else "a %s" % type(value).__name__
 
 
 # ----------------------------------------------------------------------------------------
@@ -1811,9 +1881,12 @@ def write_files(contents):
     """Write each path's bytes to a temporary file beside it, then rename all into place.
 
     A new file gets the mode the umask gives, as with open(path, "w"); an existing file
-    keeps its mode. If anything fails, no file is replaced and no temporary file is left.
+    keeps its mode. Each file replaced is kept (a hard link, or else a copy) until all are
+    in place: if anything fails, every file is put back as it was, and no temporary file
+    is left.
     """
-    temporaries = {}  # path: its temporary file, beside the file it will replace
+    temporaries, kept = {}, {}  # path: its temporary file, or the old file kept beside it
+    replaced = []  # the paths renamed into place so far
     path = None  # the one being written, for a message
     with signals_held():  # Ctrl-C and SIGTERM act after the files are in place or gone
         try:
@@ -1827,15 +1900,33 @@ def write_files(contents):
                     f.write(data)
                 if os.path.exists(target):
                     os.chmod(name, stat.S_IMODE(os.stat(target).st_mode))
+                    kept[path] = keep_old(target, name[:-len(".tmp")] + ".old")
             for path, name in temporaries.items():
                 os.replace(name, os.path.realpath(path))
+                replaced.append(path)
         except BaseException as e:
-            for name in temporaries.values():
+            for done in replaced:  # put back what was there
+                if done in kept:
+                    os.replace(kept.pop(done), os.path.realpath(done))
+                else:
+                    os.unlink(os.path.realpath(done))
+            for name in [*temporaries.values(), *kept.values()]:
                 if os.path.lexists(name):
                     os.unlink(name)
             if isinstance(e, OSError):
                 raise DataError("%s: cannot write: %s" % (path, e.strerror or e)) from None
             raise
+        for name in kept.values():
+            os.unlink(name)
+
+
+def keep_old(target, name):
+    """Keep file target as name (a hard link, or a copy where links fail); return name."""
+    try:
+        os.link(target, name)
+    except OSError:  # e.g. a bind-mounted file, or a file system without hard links
+        shutil.copy2(target, name)
+    return name
 
 
 @contextlib.contextmanager
@@ -1858,6 +1949,10 @@ def signals_held():
 
 def cli(argv=None):
     """Run main; turn bad input into one line on stderr and exit status 2."""
+    if sys.stdout is None:  # closed (>&-): nothing could be shown, so nothing is done
+        return fail("error: standard output is closed; send it to a file or to /dev/null", 2)
+    if hasattr(sys.stdout, "reconfigure"):  # a file name it cannot encode shows as \u6570
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         with np.errstate(all="ignore"):  # a run that diverges is reported once, below
             main(argv)
@@ -1878,12 +1973,22 @@ def cli(argv=None):
 
 
 def fail(message, status):
-    """Print message on stderr, one line, and return status."""
-    print("nn_backprop.py: " + message, file=sys.stderr)
+    """Print message on stderr as one line, long names shortened, and return status."""
+    if sys.stderr is not None:  # closed (2>&-): the status is all that is left to say it
+        print("nn_backprop.py: " + one_line(message), file=sys.stderr)
     return status
 
 
+def one_line(message, most=150):
+    """Return message with control characters escaped (a newline as \\n) and each run of
+    more than most characters without a blank cut in the middle."""
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return re.sub(r"\S{%d,}" % (most + 1),
+                  lambda m: m.group()[:most // 2] + "..." + m.group()[-(most // 2):], message)
+
+
 if __name__ == "__main__":
-    sys.exit(cli())
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # start-up is over (see the top)
+    sys.exit(fail("interrupted", 130) if INTERRUPTED_AT_START else cli())
 
 # end script

@@ -1,6 +1,8 @@
 """The Python API refuses what it cannot use with a ValueError or TypeError naming the
 argument, the same on both engines, instead of failing deep inside NumPy or training on."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,10 @@ import nn_backprop as nb
 ENGINES = [nb.NeuralNetwork, nb.MatrixNeuralNetwork]
 ROWS = np.float32([[5.1, 3.5, 1.4, 0.2, 1, 0, 0], [6.4, 3.2, 4.5, 1.5, 0, 1, 0],
                    [6.3, 3.3, 6.0, 2.5, 0, 0, 1]])
+
+with warnings.catch_warnings():  # NumPy advises against np.matrix, as these checks do
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    MATRIX = np.matrix(ROWS)
 
 
 @pytest.fixture(params=ENGINES, ids=["loops", "matrix"])
@@ -27,6 +33,11 @@ def nn(request):
     (ROWS.tolist(), TypeError, "2-D NumPy array"),
     (None, TypeError, "not None"),
     (np.array([["a"] * 7]), TypeError, "of numbers"),
+    (MATRIX, TypeError, "not a matrix"),
+    (np.where(np.arange(21).reshape(3, 7) == 9, np.nan, ROWS), ValueError,
+     r"\[1, 2\] is not a finite number"),
+    (np.where(np.arange(21).reshape(3, 7) == 3, np.inf, ROWS), ValueError,
+     r"\[0, 3\] is not a finite number"),
 ])
 def test_data_that_does_not_fit_the_network(nn, method, data, error, fragment):
     name = "trainData" if method == "train" else "tdata"
@@ -44,6 +55,8 @@ def test_data_that_does_not_fit_the_network(nn, method, data, error, fragment):
     ({"learnRate": float("nan")}, ValueError, "learnRate must be a positive finite number"),
     ({"learnRate": float("inf")}, ValueError, "learnRate must be a positive finite number"),
     ({"learnRate": "0.1"}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": 10**400}, ValueError, "learnRate must be a positive finite number, not an "
+     "int of 401 digits"),
     ({"momentum": 1.5}, ValueError, r"momentum must be a number in \[0, 1\), not 1.5"),
     ({"momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
     ({"momentum": -0.1}, ValueError, r"momentum must be a number in \[0, 1\)"),
@@ -82,6 +95,9 @@ def test_set_weights_wants_a_flat_sequence_of_numbers(nn, weights, error, fragme
     ((4, -5, 3), ValueError, "numHidden must be at least 1, not -5"),
     ((4, 5, 3.0), TypeError, "numOutput must be a whole number, not 3.0"),
     (("4", 5, 3), TypeError, "numInput must be a whole number, not '4'"),
+    ((4, 10**30, 3), ValueError, "numHidden of 31 digits: the network would need about .* "
+     "more than the .* free"),
+    ((10**12, 5, 3), ValueError, "numInput 1000000000000: the network would need"),
 ])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_network_sizes_are_whole_numbers_of_at_least_one(engine, sizes, error, fragment):
@@ -122,3 +138,9 @@ def test_a_negative_seed_and_a_dtype_that_is_not_a_float_are_refused(engine):
         with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
             engine(4, 5, 3, seed=3, dtype=dtype)
     assert engine(4, 5, 3, seed=3, dtype=np.float64).getWeights().dtype == np.float64
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_init_range_beyond_a_float_is_refused(engine):
+    with pytest.raises(ValueError, match="init_range must be a positive finite number"):
+        engine(4, 5, 3, seed=3, init_range=10**400)

@@ -45,6 +45,36 @@ def test_bad_training_file(case, tmp_path):
     assert_one_line_error(run_script("--train", path, cwd=tmp_path), str(path), *fragments)
 
 
+FAULTY_LINE = "x,0,0,0,1,0,0"  # sends a file to the slower parser, which names the line
+
+
+@pytest.mark.parametrize("value", ["6_9", "\u0665"])
+def test_a_value_is_a_plain_decimal_number_whichever_parser_reads_the_file(value, tmp_path):
+    """Python's float takes 6_9 as 69 and the Arabic-Indic digit five as 5; NumPy's parser
+    takes neither. Refused alone, and with a faulty line after it."""
+    rows = GOOD.splitlines()
+    rows[2] = value + rows[2][rows[2].index(","):]
+    for extra in ([], [FAULTY_LINE]):
+        path = tmp_path / "train.txt"
+        path.write_text("\n".join(rows + extra) + "\n")
+        with pytest.raises(nb.DataError, match="line 3, column 1: .* is not a number"):
+            nb.loadFile(path)
+
+
+@pytest.mark.parametrize("blank", ["\x1c", "\x1f", "\x0b", "\u3000"])
+def test_a_blank_is_a_blank_whichever_parser_reads_the_file(blank, tmp_path):
+    """NumPy's parser takes \\x1c-\\x1f as blanks and Python's float does not: the fault
+    named is the file's real one, wherever the blanks are."""
+    rows = GOOD.splitlines()
+    rows[2] = blank + rows[2].replace(",", blank + ",", 1)
+    path = tmp_path / "train.txt"
+    path.write_text("\n".join(rows) + "\n")
+    np.testing.assert_array_equal(nb.loadFile(path), nb.loadFile(ROOT / "irisTrainData.txt"))
+    path.write_text("\n".join(rows + [FAULTY_LINE]) + "\n")
+    with pytest.raises(nb.DataError, match="line 121, column 1: 'x' is not a number"):
+        nb.loadFile(path)
+
+
 @pytest.mark.parametrize("garbage, why", [(bytes(range(1, 256)) * 4, "not UTF-8"),
                                           (GOOD[:40].encode() + b"\0\0\0\n", "NUL bytes")])
 def test_binary_garbage(garbage, why, tmp_path):
@@ -99,6 +129,8 @@ def test_test_file_with_other_columns(tmp_path):
     (["--print-every", "-1"], "--print-every"), (["--error", "mae"], "--error"),
     (["--activation", "gelu"], "--activation"), (["--epochs", "ten"], "--epochs"),
     (["--optimizer", "rmsprop"], "--optimizer"),
+    (["--epochs", "1_0"], "--epochs"), (["--hidden", "\uff15"], "--hidden"),
+    (["--lr", "0_05"], "--lr"), (["--seeds", "1-1_0"], "--seeds"),
     (["--optimizer", "adam", "--momentum", "0.5"], "--momentum: not with --optimizer adam"),
     (["--inputs", "7"], "--inputs 7"), (["--inputs", "9"], "--inputs 9"),
 ])
@@ -126,11 +158,31 @@ def save_initial(tmp_path, shape=(4, 5, 3)):
     (lambda lines: lines[:1], ["holds no weights, only a '#' line"]),
     (lambda lines: ["#"], ["holds no weights, only a '#' line"]),
     (lambda lines: lines[:5] + ["# a note"] + lines[5:], ["line 6", "only the first line"]),
+    (lambda lines: lines[:5] + ["1_0"] + lines[6:], ["line 6", "'1_0' is not a number"]),
 ])
 def test_bad_weights_file(edit, fragments, tmp_path):
     path = save_initial(tmp_path)
     path.write_text("\n".join(edit(path.read_text().splitlines())) + "\n")
     assert_one_line_error(run_script("--load-weights", path, cwd=tmp_path), str(path), *fragments)
+
+
+@pytest.mark.parametrize("header", [" # nn_backprop weights 4-5-3, in getWeights order",
+                                    "# saved 2024-05-01"])
+def test_a_first_line_note_is_a_header_whatever_it_says(header, tmp_path):
+    """A first '#' line is a note; only save_weights's own names a shape to check."""
+    path = save_initial(tmp_path)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([header] + lines[1:]) + "\n")
+    np.testing.assert_array_equal(nb.load_weights(path, (4, 5, 3)),
+                                  nb.NeuralNetwork(4, 5, 3, seed=1).getWeights())
+
+
+def test_a_batch_larger_than_the_data_is_the_whole_data(tmp_path):
+    """--batch-size beyond the 120 rows trains as --batch-size 120 does, whatever the size."""
+    runs = [run_script("--batch-size", size, "--epochs", "3", cwd=tmp_path)
+            for size in ("120", "1000000000000")]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stdout.replace("= 120", "") == runs[1].stdout.replace("= 1000000000000", "")
 
 
 def test_weights_of_another_shape(tmp_path):
@@ -266,14 +318,74 @@ def test_a_full_standard_output_is_one_line_and_status_1(tmp_path):
         "nn_backprop.py: error: cannot write to standard output: No space left on device"]
 
 
-def test_ctrl_c_while_numpy_loads_ends_quietly_with_130(tmp_path):
-    fake = tmp_path / "numpy"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n")
+INTERRUPTING_MODULE = """
+# Stands in for a module: sends this process SIGINT, as a Ctrl-C does, then loads the real one.
+import importlib, os, signal, sys
+os.kill(os.getpid(), signal.SIGINT)
+sys.path.remove(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+del sys.modules[__name__]
+sys.modules[__name__] = importlib.import_module(__name__)
+"""
+
+
+@pytest.mark.parametrize("module", ["argparse", "numpy"])
+def test_ctrl_c_while_the_script_starts_up_ends_quietly_with_130(module, tmp_path):
+    """argparse is imported first, NumPy last; a Ctrl-C in either ends the run at once."""
+    (tmp_path / module).mkdir()
+    (tmp_path / module / "__init__.py").write_text(INTERRUPTING_MODULE)
     result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
                             cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
-    assert result.returncode == 130
+    assert (result.returncode, result.stdout) == (130, "")
     assert result.stderr == "nn_backprop.py: interrupted\n"
+
+
+def test_without_numpy_the_run_says_so_in_one_line(tmp_path):
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "__init__.py").write_text("raise ImportError('No module named numpy')")
+    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert_one_line_error(result, "NumPy cannot be imported (No module named numpy)",
+                          "pip install -e .")
+
+
+def test_a_closed_standard_output_is_one_line_before_anything_is_done(tmp_path):
+    weights = tmp_path / "w.txt"
+    result = subprocess.run([sys.executable, str(SCRIPT), "--save-weights", str(weights)],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            preexec_fn=lambda: os.close(1))  # as >&- does
+    assert_one_line_error(result, "standard output is closed")
+    assert not weights.exists()
+
+
+@pytest.mark.parametrize("encoding, name", [("cp1252", "\u6570\u636e.txt".encode()),
+                                            ("utf-8", b"data-\xff.txt")])
+def test_a_file_name_standard_output_cannot_encode_is_escaped(encoding, name, tmp_path):
+    """The name in the 'Loading' line is escaped (\\u6570, \\udcff), not a traceback."""
+    shutil.copy(ROOT / "irisTrainData.txt", os.fsencode(tmp_path) + b"/" + name)
+    result = subprocess.run([sys.executable, str(SCRIPT), "--train", name], cwd=tmp_path,
+                            capture_output=True, env=dict(os.environ, PYTHONIOENCODING=encoding))
+    assert (result.returncode, result.stderr) == (0, b"")
+    loading = next(line for line in result.stdout.splitlines() if line.startswith(b"Loading"))
+    assert b"\\u6570\\u636e.txt" in loading or b"data-\\udcff.txt" in loading
+    assert result.stdout.endswith(b"End demo\n\n")
+
+
+@pytest.mark.parametrize("name, shown", [("bad\nname.txt", "bad\\nname.txt"),
+                                         ("x" * 3000 + ".txt", "x" * 75 + "...")])
+def test_a_file_name_with_a_newline_or_of_3000_characters_gives_one_short_line(name, shown,
+                                                                               tmp_path):
+    result = run_script("--train", name, cwd=tmp_path)
+    assert_one_line_error(result, shown)
+    assert len(result.stderr) < 300
+
+
+def test_a_run_in_a_deleted_folder_says_so(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--save-weights", "w.txt"], capture_output=True,
+        text=True, preexec_fn=lambda: (os.chdir(gone), os.rmdir(gone)))
+    assert_one_line_error(result, "--save-weights w.txt: the current folder no longer exists")
 
 
 def test_running_out_of_memory_is_one_line(monkeypatch, capsys):

@@ -21,8 +21,8 @@ SHORT = ["--epochs", "1"]  # the checks come before training; one epoch keeps ru
 
 
 def no_temporary_files(folder):
-    """Return whether folder holds none of the script's temporary files."""
-    return not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+    """Return whether folder holds none of the script's temporary files or kept old files."""
+    return not [name for name in os.listdir(folder) if name.startswith(".nn_backprop-")]
 
 
 def precious(path, text="precious\n", mode=0o640):
@@ -75,6 +75,61 @@ def test_when_the_second_output_fails_the_first_is_not_replaced(tmp_path, monkey
     assert status == 2 and "No space left on device" in capsys.readouterr().err
     assert weights.read_text() == "precious\n" and len(opened) == 2
     assert sorted(os.listdir(tmp_path)) == ["w.txt"]  # no plot, no temporary file
+
+
+@pytest.mark.parametrize("first_exists", [True, False])
+def test_when_a_later_rename_fails_every_file_is_put_back(first_exists, tmp_path, monkeypatch,
+                                                          capsys):
+    weights, plot = tmp_path / "w.txt", precious(tmp_path / "p.svg", "old plot\n")
+    if first_exists:
+        precious(weights)
+    real_replace = os.replace
+
+    def busy_plot(src, dst):  # as renaming over a bind-mounted file fails
+        if os.path.basename(dst) == "p.svg":
+            raise OSError(16, "Device or resource busy")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(nb.os, "replace", busy_plot)
+    status = nb.cli(["--save-weights", str(weights), "--plot", str(plot), *SHORT])
+    assert status == 2 and "Device or resource busy" in capsys.readouterr().err
+    assert plot.read_text() == "old plot\n" and no_temporary_files(tmp_path)
+    if first_exists:
+        assert weights.read_text() == "precious\n" and os.stat(weights).st_mode & 0o777 == 0o640
+    else:
+        assert not weights.exists()
+
+
+def test_a_bind_mounted_output_leaves_every_file_as_it_was(tmp_path):
+    """A file bind-mounted over another cannot be renamed over (EBUSY), as in containers."""
+    if not shutil.which("unshare") or subprocess.run(
+            ["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine cannot make a mount namespace (unshare -rm) to bind-mount in")
+    weights, plot = precious(tmp_path / "w.txt"), precious(tmp_path / "p.png", "old plot\n")
+    source = precious(tmp_path / "source.png", "mounted\n")
+    script = 'mount --bind "$1" "$2" && exec "$3" "$4" --save-weights "$5" --plot "$2" --epochs 1'
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", source, plot,
+                             sys.executable, SCRIPT, weights], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1  # (after training)
+    assert "Device or resource busy" in result.stderr
+    assert weights.read_text() == "precious\n" and source.read_text() == "mounted\n"
+    assert plot.read_text() == "old plot\n" and no_temporary_files(tmp_path)
+
+
+@pytest.mark.parametrize("stream, name", [
+    (1, "/dev/stdout"), (1, "/proc/self/fd/1"), (1, "/dev/fd/1"), (1, "run.log"),
+    (2, "/dev/stderr"), (2, "/proc/self/fd/2")])
+def test_an_output_never_replaces_the_file_behind_the_runs_own_streams(stream, name, tmp_path):
+    log = precious(tmp_path / "run.log", "earlier lines\n")
+    with open(log, "a") as f:
+        result = subprocess.run([sys.executable, SCRIPT, "--save-weights", name], cwd=tmp_path,
+                                stdout=f if stream == 1 else subprocess.PIPE,
+                                stderr=f if stream == 2 else subprocess.PIPE, text=True)
+    assert result.returncode == 2
+    text = log.read_text()
+    assert text.startswith("earlier lines\n") and "is the file behind this run's" in (
+        text + (result.stderr or ""))
+    assert text.count("\n") == (1 if stream == 1 else 2)  # nothing printed, one line of error
 
 
 def null_device(folder):
