@@ -506,7 +506,8 @@ def main(argv=None):
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, **training_options(opts),
              print_every=opts.print_every, on_epoch=history.record if history else None,
-             on_step=tracer(nn, opts.trace) if opts.trace else None)
+             on_step=tracer(nn, opts.trace, (learnRate, opts.error) if opts.explain else None)
+             if opts.trace else None)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
@@ -935,14 +936,22 @@ GRAD_NAMES = ("ihGrads", "hbGrads", "hoGrads", "obGrads")
 DELTA_NAMES = ("ihDeltas", "hbDeltas", "hoDeltas", "obDeltas")
 
 
-def tracer(nn, steps):
-    """Return an on_step observer for train that prints its first steps steps of nn."""
+def tracer(nn, steps, explain=None):
+    """Return an on_step observer for train that prints its first steps steps of nn.
+
+    explain, the learning rate and error name of the run, adds under each step every value
+    it computed as its formula with the numbers in (see explain_step).
+    """
     done = []  # the steps printed so far
+    before = [nn.getWeights(), None]  # the weights and the optimizer's memory before a step
 
     def show(batch, step):
         if len(done) < steps:
             done.append(batch)
             show_step(nn, batch, step, len(done))
+            if explain:
+                explain_step(nn, step, *before, *explain)
+                before[:] = nn.getWeights(), memory_of(nn.optimizer)
 
     return show
 
@@ -975,6 +984,189 @@ def show_named(name, values):
     """Print a name, then values as a vector or matrix with 4 decimals."""
     print(name + ":")
     (showMatrix if np.ndim(values) == 2 else showVector)(values, 4)
+
+
+def memory_of(optimizer):
+    """Return a copy of what an optimizer remembers between updates (None: nothing)."""
+    if isinstance(optimizer, Adam):
+        return optimizer.m.copy(), optimizer.v.copy()
+    return None if optimizer is None else optimizer.velocity.copy()
+
+
+def explained(name, formula, numbers, value):
+    """Print name = formula = numbers = value; value, the engine's, to as many digits (at
+    most 6) as recomputing numbers from the printed numbers agrees with."""
+    again = eval(numbers, {"__builtins__": {}})  # + - * / ** of numbers this function made
+    digits = next((d for d in range(6, 0, -1) if "%.*g" % (d, value) == "%.*g" % (d, again)), 1)
+    print("%s = %s = %s = %.*g" % (name, formula, numbers, digits, value))
+
+
+def n(value):
+    """Return a value as a number in a formula: 6 significant digits."""
+    return "%.6g" % value
+
+
+def shown_indices(shape):
+    """Return the elements of an array explained: its first two and its last."""
+    every = list(np.ndindex(shape))
+    return list(dict.fromkeys(every[:2] + every[-1:]))
+
+
+def index(*idx):
+    """Return an index as the trace writes it: [2] or [0, 3]."""
+    return "[%s]" % ", ".join(map(str, idx))
+
+
+DERIVATIVES = {  # the activation's slope where it equals h, as a formula and its numbers
+    "tanh": ("(1 - h) * (1 + h)", lambda h: "(1 - %s) * (1 + %s)" % (n(h), n(h))),
+    "sigmoid": ("h * (1 - h)", lambda h: "%s * (1 - %s)" % (n(h), n(h))),
+    "relu": ("(1 if h > 0 else 0)", lambda h: "1" if h > 0 else "0"),
+}
+
+
+def explain_step(nn, step, weights, memory, learnRate, error_name):
+    """Print steps 1-6 and update steps 1-4 of one traced step as formulas with numbers.
+
+    weights and memory are nn's weights and its optimizer's memory before the step. Every
+    oSignals and hSignals value is shown, and of each gradient and weight array its first
+    two elements and its last. For a batch, r numbers its rows and n counts them.
+    """
+    rows = np.atleast_2d(step.oNodes).shape[0]
+    one = np.ndim(step.oNodes) == 1
+    at = (lambda r: ()) if one else (lambda r: (r,))  # a row's part of an index
+    x, h, o, t, os_, hs = (np.atleast_2d(a) for a in (step.iNodes, step.hNodes, step.oNodes,
+                                                      step.targets, step.oSignals,
+                                                      step.hSignals))
+    ihW, hB, hoW, oB = nn.views(weights)
+    print("--- the step as formulas: x = iNodes, h = hNodes, o = oNodes, t = targets%s ---"
+          % ("" if one else "; r is a row of the batch, n = %d rows" % rows))
+    print("1. output signals (error %s)" % error_name)
+    for r, k in np.ndindex(rows, nn.no):
+        explain_output_signal(error_name, index(*at(r), k), o[r], t[r], k, os_[r, k])
+    print("2-3. hidden-to-output and output bias gradients (of each array, its first two "
+          "elements and its last)")
+    mean = (lambda terms: terms) if one else (lambda terms: "(%s) / %d" % (terms, rows))
+    sum_r = "" if one else "sum_r "
+    per_row = "" if one else "n"
+    for j, k in shown_indices((nn.nh, nn.no)):
+        explained("hoGrads" + index(j, k), "%soSignals%s * h%s%s" % (
+            sum_r, index(*at("r"), k), index(*at("r"), j), " / " + per_row if per_row else ""),
+            mean(" + ".join("%s * %s" % (n(os_[r, k]), n(h[r, j])) for r in range(rows))),
+            step.grads[2][j, k])
+    for (k,) in shown_indices((nn.no,)):
+        explained("obGrads" + index(k), "%soSignals%s * 1.0%s" % (
+            sum_r, index(*at("r"), k), " / " + per_row if per_row else ""),
+            mean(" + ".join("%s * 1.0" % n(os_[r, k]) for r in range(rows))), step.grads[3][k])
+    slope, slope_numbers = DERIVATIVES[nn.hidden.name]
+    print("4. hidden signals: the activation's slope times the output signals, summed over "
+          "the paths k (hoWeights before the update)")
+    for r, j in np.ndindex(rows, nn.nh):
+        explained("hSignals" + index(*at(r), j), "%s * sum_k oSignals%s * hoWeights%s" % (
+            slope, index(*at(r), "k"), index(j, "k")),
+            "%s * (%s)" % (slope_numbers(h[r, j]), " + ".join(
+                "%s * %s" % (n(os_[r, k]), n(hoW[j, k])) for k in range(nn.no))), hs[r, j])
+    print("5-6. input-to-hidden and hidden bias gradients (of each array, its first two "
+          "elements and its last)")
+    for i, j in shown_indices((nn.ni, nn.nh)):
+        explained("ihGrads" + index(i, j), "%shSignals%s * x%s%s" % (
+            sum_r, index(*at("r"), j), index(*at("r"), i), " / " + per_row if per_row else ""),
+            mean(" + ".join("%s * %s" % (n(hs[r, j]), n(x[r, i])) for r in range(rows))),
+            step.grads[0][i, j])
+    for (j,) in shown_indices((nn.nh,)):
+        explained("hbGrads" + index(j), "%shSignals%s * 1.0%s" % (
+            sum_r, index(*at("r"), j), " / " + per_row if per_row else ""),
+            mean(" + ".join("%s * 1.0" % n(hs[r, j]) for r in range(rows))), step.grads[1][j])
+    explain_update(nn, step.grads, (ihW, hB, hoW, oB), memory, learnRate)
+
+
+def explain_output_signal(error_name, at, o, t, k, value):
+    """Print step 1 for output k of one row: the error's signal with the numbers in."""
+    if error_name == "mse":  # the article's: the softmax slope's diagonal only
+        formula = "(1 - o) * o * (o - t)"
+        numbers = "(1 - %s) * %s * (%s - %s)" % (n(o[k]), n(o[k]), n(o[k]), n(t[k]))
+    elif error_name == "mse-exact":  # with the term of the softmax's other outputs
+        formula = "o * ((o - t) - sum_m o_m * (o_m - t_m))"
+        numbers = "%s * ((%s - %s) - (%s))" % (n(o[k]), n(o[k]), n(t[k]), " + ".join(
+            "%s * (%s - %s)" % (n(o[m]), n(o[m]), n(t[m])) for m in range(len(o))))
+    else:  # cross-entropy through softmax
+        formula = "o - t"
+        numbers = "%s - %s" % (n(o[k]), n(t[k]))
+    explained("oSignals" + at, formula, numbers, value)
+
+
+def explain_update(nn, grads, weights, memory, learnRate):
+    """Print update steps 1-4 for the elements shown: the rule the run uses, with numbers."""
+    optimizer = nn.optimizer
+    views = nn.views
+    after = nn.weight_arrays()
+    print("update steps 1-4 (learnRate %s%s; of each array, its first two elements and its "
+          "last)" % (n(learnRate), describe_update(optimizer)))
+    for number, (name, g_name, g, w, new) in enumerate(zip(
+            WEIGHT_NAMES, GRAD_NAMES, grads, weights, after, strict=True)):
+        for idx in shown_indices(w.shape):
+            at = index(*idx)
+            if optimizer is None:  # the article's: delta = -1.0 * learnRate * grad
+                explained(name + at, "%s + -1.0 * learnRate * %s" % (name + at, g_name + at),
+                          "%s + -1.0 * %s * %s" % (n(w[idx]), n(learnRate), n(g[idx])),
+                          new[idx])
+            elif isinstance(optimizer, Adam):
+                explain_adam(nn, number, idx, name, g_name, g[idx], w[idx], new[idx],
+                             memory, learnRate)
+            else:
+                previous = (views(memory)[number][idx] if memory is not None else 0.0)
+                velocity = views(optimizer.velocity)[number][idx]
+                if isinstance(optimizer, OneStepMomentum):  # the previous delta, remembered
+                    delta = np.float32(-1.0 * learnRate * g[idx])
+                    d_name = DELTA_NAMES[number] + at
+                    explained(d_name, "-1.0 * learnRate * %s" % (g_name + at),
+                              "-1.0 * %s * %s" % (n(learnRate), n(g[idx])), delta)
+                    explained(name + at, "%s + %s + momentum * previous %s" % (
+                        name + at, d_name, d_name),
+                              "%s + %s + %s * %s" % (n(w[idx]), n(delta),
+                                                     n(optimizer.momentum), n(previous)),
+                              new[idx])
+                else:  # classical: the velocity, a decaying sum of past steps
+                    v_name = "v_" + name + at
+                    explained(v_name, "momentum * %s - learnRate * %s" % (v_name, g_name + at),
+                              "%s * %s - %s * %s" % (n(optimizer.momentum), n(previous),
+                                                     n(learnRate), n(g[idx])), velocity)
+                    explained(name + at, "%s + %s" % (name + at, v_name),
+                              "%s + %s" % (n(w[idx]), n(velocity)), new[idx])
+
+
+def describe_update(optimizer):
+    """Return the update rule of a traced step, for the line above its formulas."""
+    if optimizer is None:
+        return ", the article's update"
+    if isinstance(optimizer, Adam):
+        return ", Adam update %d: beta1 %s, beta2 %s, eps %s" % (
+            optimizer.t, n(optimizer.beta1), n(optimizer.beta2), n(optimizer.eps))
+    rule = "one-step" if isinstance(optimizer, OneStepMomentum) else "classical"
+    return ", %s momentum %s" % (rule, n(optimizer.momentum))
+
+
+def explain_adam(nn, number, idx, name, g_name, g, w, new, memory, learnRate):
+    """Print Adam's m, v, m_hat, v_hat and the new weight for one element."""
+    adam, t, at = nn.optimizer, nn.optimizer.t, index(*idx)
+    m0, v0 = ((nn.views(part)[number][idx] for part in memory) if memory is not None
+              else (0.0, 0.0))
+    m, v = nn.views(adam.m)[number][idx], nn.views(adam.v)[number][idx]
+    m_hat = np.float32(m / (1 - adam.beta1 ** t))
+    v_hat = np.float32(v / (1 - adam.beta2 ** t))
+    m_, v_, g_ = "m_" + name + at, "v_" + name + at, g_name + at  # the names in the lines
+    explained(m_, "beta1 * %s + (1 - beta1) * %s" % (m_, g_),
+              "%s * %s + (1 - %s) * %s" % (n(adam.beta1), n(m0), n(adam.beta1), n(g)), m)
+    explained(v_, "beta2 * %s + (1 - beta2) * %s * %s" % (v_, g_, g_),
+              "%s * %s + (1 - %s) * %s * %s" % (n(adam.beta2), n(v0), n(adam.beta2), n(g), n(g)),
+              v)
+    explained("m_hat_" + name + at, "%s / (1 - beta1 ** t)" % m_,
+              "%s / (1 - %s ** %d)" % (n(m), n(adam.beta1), t), m_hat)
+    explained("v_hat_" + name + at, "%s / (1 - beta2 ** t)" % v_,
+              "%s / (1 - %s ** %d)" % (n(v), n(adam.beta2), t), v_hat)
+    explained(name + at, "%s - learnRate * m_hat_%s / (v_hat_%s ** 0.5 + eps)" % (
+        name + at, name + at, name + at),
+              "%s - %s * %s / (%s ** 0.5 + %s)" % (n(w), n(learnRate), n(m_hat), n(v_hat),
+                                                   n(adam.eps)), new)
 
 
 def check_gradients(nn, row, error_function, step=1e-6):
@@ -1229,6 +1421,9 @@ def parse_options(argv=None):
     g = p.add_argument_group("learning aids (one run)")
     g.add_argument("--trace", type=whole(0), metavar="N", default=0,
                    help="print every intermediate value of the first N training steps")
+    g.add_argument("--explain", action="store_true",
+                   help="with --trace: under each traced step, every value it computed as "
+                        "its formula, the formula with the numbers in, and the result")
     g.add_argument("--check-gradients", action="store_true",
                    help="before training, compare the gradients training uses with central "
                         "differences of the error on the first training row")
@@ -1246,6 +1441,8 @@ def parse_options(argv=None):
     opts = p.parse_args(argv)
     if opts.optimizer == "adam" and opts.momentum:
         p.error("argument --momentum: not with --optimizer adam, which keeps its own moments")
+    if opts.explain and not opts.trace:
+        p.error("argument --explain: give --trace N too (the steps to explain)")
     if opts.momentum_rule != "classical" and not opts.momentum:
         p.error("argument --momentum-rule: give a --momentum factor too (0 means no momentum)")
     one_run = [name for name, value in (("--trace", opts.trace), ("--plot", opts.plot),
