@@ -503,11 +503,12 @@ def main(argv=None):
     if opts.check_gradients:
         check_gradients(nn, trainDataMatrix[0], opts.error)
     history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
+    traced = []  # the first traced step and the weights before it, for --diagram
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, **training_options(opts),
              print_every=opts.print_every, on_epoch=history.record if history else None,
-             on_step=tracer(nn, opts.trace, (learnRate, opts.error) if opts.explain else None)
-             if opts.trace else None)
+             on_step=tracer(nn, opts.trace, (learnRate, opts.error) if opts.explain else None,
+                            traced) if opts.trace else None)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
@@ -519,8 +520,8 @@ def main(argv=None):
     print(labels[1].ljust(width) + " = %0.4f" % accTest)
     if opts.confusion:
         show_confusion(nn, trainDataMatrix, testDataMatrix, class_names(opts, numOutput))
-    if opts.save_weights or opts.plot:
-        save_outputs(opts, nn, history)  # all of them or, if one fails, none
+    if opts.save_weights or opts.plot or opts.diagram:
+        save_outputs(opts, nn, history, traced)  # all of them or, if one fails, none
     print("\nEnd demo\n")
 
 
@@ -936,11 +937,12 @@ GRAD_NAMES = ("ihGrads", "hbGrads", "hoGrads", "obGrads")
 DELTA_NAMES = ("ihDeltas", "hbDeltas", "hoDeltas", "obDeltas")
 
 
-def tracer(nn, steps, explain=None):
+def tracer(nn, steps, explain=None, first=None):
     """Return an on_step observer for train that prints its first steps steps of nn.
 
     explain, the learning rate and error name of the run, adds under each step every value
-    it computed as its formula with the numbers in (see explain_step).
+    it computed as its formula with the numbers in (see explain_step). A list first gets
+    a copy of the first step and the weights before it (for --diagram).
     """
     done = []  # the steps printed so far
     before = [nn.getWeights(), None]  # the weights and the optimizer's memory before a step
@@ -951,7 +953,10 @@ def tracer(nn, steps, explain=None):
             show_step(nn, batch, step, len(done))
             if explain:
                 explain_step(nn, step, *before, *explain)
-                before[:] = nn.getWeights(), memory_of(nn.optimizer)
+            if first is not None and not first:  # the matrix engine reuses its arrays
+                first.append((Step(*map(np.array, step[:-1]), tuple(map(np.array, step.grads))),
+                              before[0]))
+            before[:] = nn.getWeights(), memory_of(nn.optimizer)
 
     return show
 
@@ -1227,8 +1232,6 @@ class History:
 
     def plot(self, file_format, title):
         """Return the history drawn as an image file: "png", "pdf" or "svg" bytes."""
-        import io
-
         import matplotlib
         matplotlib.use("Agg")  # files only, no window
         import matplotlib.pyplot as plt
@@ -1242,10 +1245,99 @@ class History:
         bottom.set_ylabel("accuracy")
         bottom.legend()
         fig.tight_layout()
-        image = io.BytesIO()
+        return image_bytes(fig, file_format)
+
+
+def image_bytes(fig, file_format):
+    """Return a matplotlib figure as the bytes of a png, pdf or svg file, and close it.
+
+    An SVG keeps its text as text (svg.fonttype "none"), so its numbers can be searched.
+    """
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    image = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nn_backprop"}):
         fig.savefig(image, format=file_format, dpi=100)
-        plt.close(fig)
-        return image.getvalue()
+    plt.close(fig)
+    return image.getvalue()
+
+
+def draw_network(nn, file_format, title, traced=None):
+    """Return nn drawn as an image file: the input, hidden and output nodes in three columns,
+    each weight an edge (width: its size, blue: positive, red: negative), each bias beside
+    its node. traced, a Step and the weights before it, draws that step instead: each node
+    with its value and signal (of a batch, its first item's), and a second panel with the
+    step's gradients, the three largest labelled."""
+    import matplotlib
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+    if traced is None:
+        panels = [("weights after training", nn.weight_arrays(), None)]
+    else:
+        step, weights = traced
+        panels = [("weights before the step, nodes: value (signal)", nn.views(weights), step),
+                  ("the step's gradients", step.grads, None)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 5.5), squeeze=False)
+    for ax, (label, arrays, values) in zip(axes[0], panels, strict=True):
+        draw_layers(ax, nn, arrays, values, label, largest=3 if label.startswith("the") else 0)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))  # room for the two lines of the title
+    return image_bytes(fig, file_format)
+
+
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85}
+
+
+def draw_layers(ax, nn, arrays, step, label, largest=0):
+    """Draw the nodes of nn and an edge for each value of arrays (ihWeights, hBiases,
+    hoWeights, oBiases, or their gradients) on ax; label the nodes with step's values."""
+    sizes = (nn.ni, nn.nh, nn.no)
+    place = [[(column, (size - 1) / 2 - i) for i in range(size)]
+             for column, size in enumerate(sizes)]  # (x, y) of each node, layer by layer
+    ih, hb, ho, ob = arrays
+    biggest = max(float(np.max(np.abs(ih))), float(np.max(np.abs(ho)))) or 1.0
+    edges = [("ih", 0, i, j, ih[i, j]) for i, j in np.ndindex(ih.shape)]
+    edges += [("ho", 1, j, k, ho[j, k]) for j, k in np.ndindex(ho.shape)]
+    for name, layer, a, b, value in edges:
+        (x0, y0), (x1, y1) = place[layer][a], place[layer + 1][b]
+        ax.plot([x0, x1], [y0, y1], color="tab:blue" if value >= 0 else "tab:red",
+                linewidth=0.3 + 4 * abs(value) / biggest, zorder=1,
+                gid="%s[%d, %d]" % (name, a, b))
+    for _, layer, a, b, value in sorted(edges, key=lambda e: -abs(e[4]))[:largest]:
+        (x0, y0), (x1, y1) = place[layer][a], place[layer + 1][b]
+        ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), "%.4f" % value, fontsize=7,
+                ha="center", va="center", bbox=LABEL_BOX, zorder=3)  # apart where edges cross
+    one = step is None or np.ndim(step.oNodes) == 1
+    first = (lambda a: a) if one else (lambda a: a[0])  # of a batch, its first item
+    nodes = [["x%d" % i for i in range(nn.ni)], ["h%d" % j for j in range(nn.nh)],
+             ["o%d" % k for k in range(nn.no)]]
+    values = [[None] * n for n in sizes] if step is None else [
+        [(v, None) for v in first(step.iNodes)],
+        list(zip(first(step.hNodes), first(step.hSignals), strict=True)),
+        list(zip(first(step.oNodes), first(step.oSignals), strict=True))]
+    biases = [None, hb, ob]
+    for layer, size in enumerate(sizes):
+        for i in range(size):
+            x, y = place[layer][i]
+            ax.scatter([x], [y], s=500, color="white", edgecolors="black", zorder=2)
+            ax.text(x, y, nodes[layer][i], ha="center", va="center", fontsize=8, zorder=3)
+            if values[layer][i] is not None:
+                value, signal = values[layer][i]
+                text = "%.4f" % value + ("" if signal is None else " (%.4f)" % signal)
+                ax.text(x, y + 0.3, text, ha="center", fontsize=7, bbox=LABEL_BOX, zorder=3)
+            if biases[layer] is not None:
+                ax.text(x, y - 0.3, "b %.4f" % biases[layer][i], ha="center", va="top",
+                        fontsize=7, color="tab:blue" if biases[layer][i] >= 0 else "tab:red",
+                        bbox=LABEL_BOX, zorder=3)
+    ax.set_title(label, fontsize=9)
+    ax.set_xticks(range(3), ["inputs", "hidden", "outputs"])
+    ax.set_yticks([])
+    ax.set_xlim(-0.4, 2.4)
+    ax.set_ylim(-max(sizes) / 2 - 0.3, max(sizes) / 2 + 0.1)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
 
 
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")  # the order of the one-hot targets
@@ -1424,6 +1516,10 @@ def parse_options(argv=None):
     g.add_argument("--explain", action="store_true",
                    help="with --trace: under each traced step, every value it computed as "
                         "its formula, the formula with the numbers in, and the result")
+    g.add_argument("--diagram", type=file_name, metavar="PATH",
+                   help="draw the network as a .png, .pdf or .svg file (needs matplotlib): "
+                        "each weight an edge; with --trace, the first traced step's values, "
+                        "signals and gradients; else the trained weights")
     g.add_argument("--check-gradients", action="store_true",
                    help="before training, compare the gradients training uses with central "
                         "differences of the error on the first training row")
@@ -1446,6 +1542,7 @@ def parse_options(argv=None):
     if opts.momentum_rule != "classical" and not opts.momentum:
         p.error("argument --momentum-rule: give a --momentum factor too (0 means no momentum)")
     one_run = [name for name, value in (("--trace", opts.trace), ("--plot", opts.plot),
+                                        ("--diagram", opts.diagram),
                                         ("--check-gradients", opts.check_gradients),
                                         ("--confusion", opts.confusion),
                                         ("--save-weights", opts.save_weights)) if value]
@@ -1829,12 +1926,13 @@ def check_options(opts, trainData, testData):
                                shorten(",".join("%g" % v for v in targets[n]), 40)))
     check_memory(opts, columns - opts.inputs, len(trainData))
     check_outputs(opts)
-    if opts.plot:
+    for option, path in (("--plot", opts.plot), ("--diagram", opts.diagram)):
         try:
-            import matplotlib  # noqa: F401  (only --plot needs it)
+            if path:
+                import matplotlib  # noqa: F401  (only --plot and --diagram need it)
         except ImportError:
-            raise DataError("--plot needs matplotlib: pip install -e '.[plot]' in the clone "
-                            "(or pip install matplotlib)") from None
+            raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone "
+                            "(or pip install matplotlib)" % option) from None
 
 
 def check_memory(opts, numOutput, numTrainItems):
@@ -1861,14 +1959,15 @@ def check_outputs(opts):
     written, and no output is another output or a file the run reads."""
     reads = [("--train", opts.train), ("--test", opts.test),
              ("--load-weights", opts.load_weights), ("the script", Path(__file__))]
-    outputs = [("--save-weights", opts.save_weights), ("--plot", opts.plot)]
+    outputs = [("--save-weights", opts.save_weights), ("--plot", opts.plot),
+               ("--diagram", opts.diagram)]
     checked = []
     for option, path in outputs:
         if path is None:
             continue
         check_output_path(option, path)
-        if option == "--plot" and path.suffix.lower() not in PLOT_FORMATS:
-            raise DataError("--plot %s: name a .png, .pdf or .svg file" % path)
+        if option != "--save-weights" and path.suffix.lower() not in PLOT_FORMATS:
+            raise DataError("%s %s: name a .png, .pdf or .svg file" % (option, path))
         for other, other_path in reads + checked:
             if other_path is not None and same_file(path, other_path):
                 raise DataError("%s %s: is also %s; the run never writes a file it reads "
@@ -2061,14 +2160,19 @@ def describe(value):
 # was, and no temporary file survives Ctrl-C or SIGTERM.
 # ----------------------------------------------------------------------------------------
 
-def save_outputs(opts, nn, history):
-    """Write the files --save-weights and --plot ask for, all or none, and say so."""
+def save_outputs(opts, nn, history, traced=()):
+    """Write the files --save-weights, --plot and --diagram ask for, all or none, and say
+    so; traced holds the first traced step and the weights before it, if any."""
     outputs = {}  # path: (its bytes, what to print)
     if opts.save_weights:
         outputs[opts.save_weights] = weights_text(nn).encode(), "Weights saved to "
     if opts.plot:
         image = history.plot(opts.plot.suffix.lower()[1:], describe_run(opts, nn))
         outputs[opts.plot] = image, "Plot written to "
+    if opts.diagram:
+        image = draw_network(nn, opts.diagram.suffix.lower()[1:], describe_run(opts, nn),
+                             *traced[:1])
+        outputs[opts.diagram] = image, "Diagram written to "
     write_files({path: data for path, (data, _) in outputs.items()})
     for path, (_, said) in outputs.items():
         print("\n" + said + str(path))

@@ -1,0 +1,73 @@
+"""--diagram draws the network: an edge per weight, and only the numbers the run computed."""
+
+import re
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_script
+from test_explain import traced_arrays
+
+import nn_backprop as nb
+
+pytest.importorskip("matplotlib", reason="--diagram needs matplotlib")
+
+NUMBER = re.compile(r"-?\d+\.\d{4}")
+
+
+def svg_texts(path):
+    """Return the texts of an SVG that matplotlib wrote with svg.fonttype 'none'."""
+    return re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())
+
+
+def edges(path):
+    """Return the ids of the edges drawn: ih[i, j] and ho[j, k]."""
+    return re.findall(r'<g id="((?:ih|ho)\[\d+, \d+\])">', path.read_text())
+
+
+@pytest.mark.parametrize("options", [[], ["--batch-size", "4"], ["--engine", "matrix"]],
+                         ids=" ".join)
+def test_the_traced_step_is_drawn_with_the_traces_numbers(options, tmp_path):
+    picture = tmp_path / "step.svg"
+    result = run_script("--trace", "1", "--epochs", "1", "--diagram", picture, *options,
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    arrays = traced_arrays(result.stdout.splitlines())
+    first = (lambda a: a) if "--batch-size" not in options else (lambda a: a[0])
+    drawn = [float(v) for text in svg_texts(picture) for v in NUMBER.findall(text)]
+    for name in ("iNodes", "hNodes", "hSignals", "oNodes", "oSignals"):  # every node's
+        for value in np.atleast_1d(first(arrays[name])):
+            assert value in drawn, (name, value)
+    before = nb.NeuralNetwork(4, 5, 3, seed=3).getWeights()  # the weights step 1 starts from
+    allowed = {float("%.4f" % v) for v in before}
+    allowed |= {v for a in arrays.values() for v in np.ravel(a)}
+    assert set(drawn) <= allowed  # nothing the run did not compute
+    biases = [t[2:] for t in svg_texts(picture) if t.startswith("b ")]
+    grads = np.concatenate([np.atleast_1d(arrays["hbGrads"]), np.atleast_1d(arrays["obGrads"])])
+    assert biases == ["%.4f" % b for b in np.concatenate([before[20:25], before[40:]])] + [
+        "%.4f" % g for g in grads]  # the step's own: the biases before it, then its gradients
+    assert len(edges(picture)) == 2 * (4 * 5 + 5 * 3)  # the weights, then the gradients
+
+
+def test_without_trace_the_trained_weights_are_drawn(tmp_path):
+    picture, weights = tmp_path / "net.svg", tmp_path / "w.txt"
+    result = run_script("--diagram", picture, "--save-weights", weights, cwd=tmp_path)
+    assert result.returncode == 0 and "Diagram written to " in result.stdout
+    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
+    nn.setWeights(nb.load_weights(weights, (4, 5, 3)))
+    biases = {"%.4f" % b for b in np.concatenate([nn.hBiases, nn.oBiases])}
+    shown = {t[2:] for t in svg_texts(picture) if t.startswith("b ")}
+    assert shown == biases
+    assert len(edges(picture)) == 4 * 5 + 5 * 3
+
+
+def test_the_readme_shows_the_step_picture_made_from_the_default_run():
+    readme = (ROOT / "README.md").read_text()
+    assert "![" in readme and "(tests/default_step.png)" in readme
+    assert "python3 nn_backprop.py --trace 1 --explain --diagram tests/default_step.png" in readme
+    assert (ROOT / "tests" / "default_step.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_diagram_of_another_format_is_refused_before_training(tmp_path):
+    result = run_script("--diagram", tmp_path / "net.jpg", cwd=tmp_path)
+    assert result.returncode == 2 and "--diagram" in result.stderr
+    assert "name a .png, .pdf or .svg file" in result.stderr and "Starting" not in result.stdout
