@@ -1001,7 +1001,8 @@ def memory_of(optimizer):
 def explained(name, formula, numbers, value):
     """Print name = formula = numbers = value; value, the engine's, to as many digits (at
     most 6) as recomputing numbers from the printed numbers agrees with."""
-    again = eval(numbers, {"__builtins__": {}})  # + - * / ** of numbers this function made
+    value = value + 0.0  # -0.0 prints as 0
+    again = eval(numbers, {"__builtins__": {}}) + 0.0  # + - * / ** of numbers we wrote
     digits = next((d for d in range(6, 0, -1) if "%.*g" % (d, value) == "%.*g" % (d, again)), 1)
     print("%s = %s = %s = %.*g" % (name, formula, numbers, digits, value))
 
