@@ -1051,18 +1051,7 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
         explain_output_signal(error_name, index(*at(r), k), o[r], t[r], k, os_[r, k])
     print("2-3. hidden-to-output and output bias gradients (of each array, its first two "
           "elements and its last)")
-    mean = (lambda terms: terms) if one else (lambda terms: "(%s) / %d" % (terms, rows))
-    sum_r = "" if one else "sum_r "
-    per_row = "" if one else "n"
-    for j, k in shown_indices((nn.nh, nn.no)):
-        explained("hoGrads" + index(j, k), "%soSignals%s * h%s%s" % (
-            sum_r, index(*at("r"), k), index(*at("r"), j), " / " + per_row if per_row else ""),
-            mean(" + ".join("%s * %s" % (n(os_[r, k]), n(h[r, j])) for r in range(rows))),
-            step.grads[2][j, k])
-    for (k,) in shown_indices((nn.no,)):
-        explained("obGrads" + index(k), "%soSignals%s * 1.0%s" % (
-            sum_r, index(*at("r"), k), " / " + per_row if per_row else ""),
-            mean(" + ".join("%s * 1.0" % n(os_[r, k]) for r in range(rows))), step.grads[3][k])
+    explain_gradients(("hoGrads", "obGrads", "oSignals", "h"), os_, h, step.grads[2:], one)
     slope, slope_numbers = DERIVATIVES[nn.hidden.name]
     print("4. hidden signals: the activation's slope times the output signals, summed over "
           "the paths k (hoWeights before the update)")
@@ -1073,16 +1062,30 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
                 "%s * %s" % (n(os_[r, k]), n(hoW[j, k])) for k in range(nn.no))), hs[r, j])
     print("5-6. input-to-hidden and hidden bias gradients (of each array, its first two "
           "elements and its last)")
-    for i, j in shown_indices((nn.ni, nn.nh)):
-        explained("ihGrads" + index(i, j), "%shSignals%s * x%s%s" % (
-            sum_r, index(*at("r"), j), index(*at("r"), i), " / " + per_row if per_row else ""),
-            mean(" + ".join("%s * %s" % (n(hs[r, j]), n(x[r, i])) for r in range(rows))),
-            step.grads[0][i, j])
-    for (j,) in shown_indices((nn.nh,)):
-        explained("hbGrads" + index(j), "%shSignals%s * 1.0%s" % (
-            sum_r, index(*at("r"), j), " / " + per_row if per_row else ""),
-            mean(" + ".join("%s * 1.0" % n(hs[r, j]) for r in range(rows))), step.grads[1][j])
+    explain_gradients(("ihGrads", "hbGrads", "hSignals", "x"), hs, x, step.grads[:2], one)
     explain_update(nn, step.grads, (ihW, hB, hoW, oB), memory, learnRate)
+
+
+def explain_gradients(names, signals, nodes, grads, one):
+    """Print the shown elements of a weight gradient array and of its bias gradients.
+
+    A weight's gradient is the signal of the node it leads to times the value of the node
+    it comes from (1.0 for a bias); of a batch, the mean over its rows. names are those of
+    the two gradient arrays, the signals and the nodes; signals and nodes have a row per item.
+    """
+    weight_name, bias_name, signal, node = names
+    weight_grads, bias_grads = grads
+    row, per_row = ("", "") if one else ("r, ", " / n")  # a batch: the mean over its rows r
+    total = "" if one else "sum_r "
+    mean = (lambda terms: terms) if one else (lambda terms: "(%s) / %d" % (terms, len(signals)))
+    for a, b in shown_indices(weight_grads.shape):
+        explained(weight_name + index(a, b), "%s%s[%s%d] * %s[%s%d]%s" % (
+            total, signal, row, b, node, row, a, per_row), mean(" + ".join(
+                "%s * %s" % (n(s), n(v)) for s, v in zip(signals[:, b], nodes[:, a],
+                                                         strict=True))), weight_grads[a, b])
+    for (b,) in shown_indices(bias_grads.shape):
+        explained(bias_name + index(b), "%s%s[%s%d] * 1.0%s" % (total, signal, row, b, per_row),
+                  mean(" + ".join("%s * 1.0" % n(s) for s in signals[:, b])), bias_grads[b])
 
 
 def explain_output_signal(error_name, at, o, t, k, value):
