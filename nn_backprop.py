@@ -1007,7 +1007,7 @@ def explained(name, formula, numbers, value):
     print("%s = %s = %s = %.*g" % (name, formula, numbers, digits, value))
 
 
-def n(value):
+def num(value):
     """Return a value as a number in a formula: 6 significant digits."""
     return "%.6g" % value
 
@@ -1024,8 +1024,8 @@ def index(*idx):
 
 
 DERIVATIVES = {  # the activation's slope where it equals h, as a formula and its numbers
-    "tanh": ("(1 - h) * (1 + h)", lambda h: "(1 - %s) * (1 + %s)" % (n(h), n(h))),
-    "sigmoid": ("h * (1 - h)", lambda h: "%s * (1 - %s)" % (n(h), n(h))),
+    "tanh": ("(1 - h) * (1 + h)", lambda h: "(1 - %s) * (1 + %s)" % (num(h), num(h))),
+    "sigmoid": ("h * (1 - h)", lambda h: "%s * (1 - %s)" % (num(h), num(h))),
     "relu": ("(1 if h > 0 else 0)", lambda h: "1" if h > 0 else "0"),
 }
 
@@ -1059,7 +1059,7 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
         explained("hSignals" + index(*at(r), j), "%s * sum_k oSignals%s * hoWeights%s" % (
             slope, index(*at(r), "k"), index(j, "k")),
             "%s * (%s)" % (slope_numbers(h[r, j]), " + ".join(
-                "%s * %s" % (n(os_[r, k]), n(hoW[j, k])) for k in range(nn.no))), hs[r, j])
+                "%s * %s" % (num(os_[r, k]), num(hoW[j, k])) for k in range(nn.no))), hs[r, j])
     print("5-6. input-to-hidden and hidden bias gradients (of each array, its first two "
           "elements and its last)")
     explain_gradients(("ihGrads", "hbGrads", "hSignals", "x"), hs, x, step.grads[:2], one)
@@ -1081,25 +1081,25 @@ def explain_gradients(names, signals, nodes, grads, one):
     for a, b in shown_indices(weight_grads.shape):
         explained(weight_name + index(a, b), "%s%s[%s%d] * %s[%s%d]%s" % (
             total, signal, row, b, node, row, a, per_row), mean(" + ".join(
-                "%s * %s" % (n(s), n(v)) for s, v in zip(signals[:, b], nodes[:, a],
+                "%s * %s" % (num(s), num(v)) for s, v in zip(signals[:, b], nodes[:, a],
                                                          strict=True))), weight_grads[a, b])
     for (b,) in shown_indices(bias_grads.shape):
         explained(bias_name + index(b), "%s%s[%s%d] * 1.0%s" % (total, signal, row, b, per_row),
-                  mean(" + ".join("%s * 1.0" % n(s) for s in signals[:, b])), bias_grads[b])
+                  mean(" + ".join("%s * 1.0" % num(s) for s in signals[:, b])), bias_grads[b])
 
 
 def explain_output_signal(error_name, at, o, t, k, value):
     """Print step 1 for output k of one row: the error's signal with the numbers in."""
     if error_name == "mse":  # the article's: the softmax slope's diagonal only
         formula = "(1 - o) * o * (o - t)"
-        numbers = "(1 - %s) * %s * (%s - %s)" % (n(o[k]), n(o[k]), n(o[k]), n(t[k]))
+        numbers = "(1 - %s) * %s * (%s - %s)" % (num(o[k]), num(o[k]), num(o[k]), num(t[k]))
     elif error_name == "mse-exact":  # with the term of the softmax's other outputs
         formula = "o * ((o - t) - sum_m o_m * (o_m - t_m))"
-        numbers = "%s * ((%s - %s) - (%s))" % (n(o[k]), n(o[k]), n(t[k]), " + ".join(
-            "%s * (%s - %s)" % (n(o[m]), n(o[m]), n(t[m])) for m in range(len(o))))
+        numbers = "%s * ((%s - %s) - (%s))" % (num(o[k]), num(o[k]), num(t[k]), " + ".join(
+            "%s * (%s - %s)" % (num(o[m]), num(o[m]), num(t[m])) for m in range(len(o))))
     else:  # cross-entropy through softmax
         formula = "o - t"
-        numbers = "%s - %s" % (n(o[k]), n(t[k]))
+        numbers = "%s - %s" % (num(o[k]), num(t[k]))
     explained("oSignals" + at, formula, numbers, value)
 
 
@@ -1109,14 +1109,14 @@ def explain_update(nn, grads, weights, memory, learnRate):
     views = nn.views
     after = nn.weight_arrays()
     print("update steps 1-4 (learnRate %s%s; of each array, its first two elements and its "
-          "last)" % (n(learnRate), describe_update(optimizer)))
+          "last)" % (num(learnRate), describe_update(optimizer)))
     for number, (name, g_name, g, w, new) in enumerate(zip(
             WEIGHT_NAMES, GRAD_NAMES, grads, weights, after, strict=True)):
         for idx in shown_indices(w.shape):
             at = index(*idx)
             if optimizer is None:  # the article's: delta = -1.0 * learnRate * grad
                 explained(name + at, "%s + -1.0 * learnRate * %s" % (name + at, g_name + at),
-                          "%s + -1.0 * %s * %s" % (n(w[idx]), n(learnRate), n(g[idx])),
+                          "%s + -1.0 * %s * %s" % (num(w[idx]), num(learnRate), num(g[idx])),
                           new[idx])
             elif isinstance(optimizer, Adam):
                 explain_adam(nn, number, idx, name, g_name, g[idx], w[idx], new[idx],
@@ -1128,19 +1128,19 @@ def explain_update(nn, grads, weights, memory, learnRate):
                     delta = np.float32(-1.0 * learnRate * g[idx])
                     d_name = DELTA_NAMES[number] + at
                     explained(d_name, "-1.0 * learnRate * %s" % (g_name + at),
-                              "-1.0 * %s * %s" % (n(learnRate), n(g[idx])), delta)
+                              "-1.0 * %s * %s" % (num(learnRate), num(g[idx])), delta)
                     explained(name + at, "%s + %s + momentum * previous %s" % (
                         name + at, d_name, d_name),
-                              "%s + %s + %s * %s" % (n(w[idx]), n(delta),
-                                                     n(optimizer.momentum), n(previous)),
+                              "%s + %s + %s * %s" % (num(w[idx]), num(delta),
+                                                     num(optimizer.momentum), num(previous)),
                               new[idx])
                 else:  # classical: the velocity, a decaying sum of past steps
                     v_name = "v_" + name + at
                     explained(v_name, "momentum * %s - learnRate * %s" % (v_name, g_name + at),
-                              "%s * %s - %s * %s" % (n(optimizer.momentum), n(previous),
-                                                     n(learnRate), n(g[idx])), velocity)
+                              "%s * %s - %s * %s" % (num(optimizer.momentum), num(previous),
+                                                     num(learnRate), num(g[idx])), velocity)
                     explained(name + at, "%s + %s" % (name + at, v_name),
-                              "%s + %s" % (n(w[idx]), n(velocity)), new[idx])
+                              "%s + %s" % (num(w[idx]), num(velocity)), new[idx])
 
 
 def describe_update(optimizer):
@@ -1149,9 +1149,9 @@ def describe_update(optimizer):
         return ", the article's update"
     if isinstance(optimizer, Adam):
         return ", Adam update %d: beta1 %s, beta2 %s, eps %s" % (
-            optimizer.t, n(optimizer.beta1), n(optimizer.beta2), n(optimizer.eps))
+            optimizer.t, num(optimizer.beta1), num(optimizer.beta2), num(optimizer.eps))
     rule = "one-step" if isinstance(optimizer, OneStepMomentum) else "classical"
-    return ", %s momentum %s" % (rule, n(optimizer.momentum))
+    return ", %s momentum %s" % (rule, num(optimizer.momentum))
 
 
 def explain_adam(nn, number, idx, name, g_name, g, w, new, memory, learnRate):
@@ -1164,18 +1164,18 @@ def explain_adam(nn, number, idx, name, g_name, g, w, new, memory, learnRate):
     v_hat = np.float32(v / (1 - adam.beta2 ** t))
     m_, v_, g_ = "m_" + name + at, "v_" + name + at, g_name + at  # the names in the lines
     explained(m_, "beta1 * %s + (1 - beta1) * %s" % (m_, g_),
-              "%s * %s + (1 - %s) * %s" % (n(adam.beta1), n(m0), n(adam.beta1), n(g)), m)
+              "%s * %s + (1 - %s) * %s" % (num(adam.beta1), num(m0), num(adam.beta1), num(g)), m)
     explained(v_, "beta2 * %s + (1 - beta2) * %s * %s" % (v_, g_, g_),
-              "%s * %s + (1 - %s) * %s * %s" % (n(adam.beta2), n(v0), n(adam.beta2), n(g), n(g)),
-              v)
+              "%s * %s + (1 - %s) * %s * %s" % (num(adam.beta2), num(v0), num(adam.beta2),
+                                                 num(g), num(g)), v)
     explained("m_hat_" + name + at, "%s / (1 - beta1 ** t)" % m_,
-              "%s / (1 - %s ** %d)" % (n(m), n(adam.beta1), t), m_hat)
+              "%s / (1 - %s ** %d)" % (num(m), num(adam.beta1), t), m_hat)
     explained("v_hat_" + name + at, "%s / (1 - beta2 ** t)" % v_,
-              "%s / (1 - %s ** %d)" % (n(v), n(adam.beta2), t), v_hat)
+              "%s / (1 - %s ** %d)" % (num(v), num(adam.beta2), t), v_hat)
     explained(name + at, "%s - learnRate * m_hat_%s / (v_hat_%s ** 0.5 + eps)" % (
         name + at, name + at, name + at),
-              "%s - %s * %s / (%s ** 0.5 + %s)" % (n(w), n(learnRate), n(m_hat), n(v_hat),
-                                                   n(adam.eps)), new)
+              "%s - %s * %s / (%s ** 0.5 + %s)" % (num(w), num(learnRate), num(m_hat), num(v_hat),
+                                                   num(adam.eps)), new)
 
 
 def check_gradients(nn, row, error_function, step=1e-6):
