@@ -928,8 +928,9 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
 
 # ----------------------------------------------------------------------------------------
-# Learning aids: watch a step, check the gradient, plot the error. None of them draws
-# from the network's random stream or changes a weight, so training is the same with them.
+# Learning aids: watch a step, explain it as formulas, check the gradient, plot the error,
+# draw the network. None of them draws from the network's random stream or changes a
+# weight, so training is the same with them.
 # ----------------------------------------------------------------------------------------
 
 WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
