@@ -1044,7 +1044,8 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
     x, h, o, t, os_, hs = (np.atleast_2d(a) for a in (step.iNodes, step.hNodes, step.oNodes,
                                                       step.targets, step.oSignals,
                                                       step.hSignals))
-    ihW, hB, hoW, oB = nn.views(weights)
+    before = nn.views(weights)  # ihWeights, hBiases, hoWeights, oBiases
+    hoW = before[2]
     print("--- the step as formulas: x = iNodes, h = hNodes, o = oNodes, t = targets%s ---"
           % ("" if one else "; r is a row of the batch, n = %d rows" % rows))
     print("1. output signals (error %s)" % error_name)
@@ -1064,7 +1065,7 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
     print("5-6. input-to-hidden and hidden bias gradients (of each array, its first two "
           "elements and its last)")
     explain_gradients(("ihGrads", "hbGrads", "hSignals", "x"), hs, x, step.grads[:2], one)
-    explain_update(nn, step.grads, (ihW, hB, hoW, oB), memory, learnRate)
+    explain_update(nn, step.grads, before, memory, learnRate)
 
 
 def explain_gradients(names, signals, nodes, grads, one):
@@ -1107,7 +1108,6 @@ def explain_output_signal(error_name, at, o, t, k, value):
 def explain_update(nn, grads, weights, memory, learnRate):
     """Print update steps 1-4 for the elements shown: the rule the run uses, with numbers."""
     optimizer = nn.optimizer
-    views = nn.views
     after = nn.weight_arrays()
     print("update steps 1-4 (learnRate %s%s; of each array, its first two elements and its "
           "last)" % (num(learnRate), describe_update(optimizer)))
@@ -1123,8 +1123,7 @@ def explain_update(nn, grads, weights, memory, learnRate):
                 explain_adam(nn, number, idx, name, g_name, g[idx], w[idx], new[idx],
                              memory, learnRate)
             else:
-                previous = (views(memory)[number][idx] if memory is not None else 0.0)
-                velocity = views(optimizer.velocity)[number][idx]
+                previous = nn.views(memory)[number][idx] if memory is not None else 0.0
                 if isinstance(optimizer, OneStepMomentum):  # the previous delta, remembered
                     delta = np.float32(-1.0 * learnRate * g[idx])
                     d_name = DELTA_NAMES[number] + at
@@ -1136,6 +1135,7 @@ def explain_update(nn, grads, weights, memory, learnRate):
                                                      num(optimizer.momentum), num(previous)),
                               new[idx])
                 else:  # classical: the velocity, a decaying sum of past steps
+                    velocity = nn.views(optimizer.velocity)[number][idx]
                     v_name = "v_" + name + at
                     explained(v_name, "momentum * %s - learnRate * %s" % (v_name, g_name + at),
                               "%s * %s - %s * %s" % (num(optimizer.momentum), num(previous),
@@ -1278,15 +1278,15 @@ def draw_network(nn, file_format, title, traced=None):
     import matplotlib
     matplotlib.use("Agg")  # files only, no window
     import matplotlib.pyplot as plt
-    if traced is None:
-        panels = [("weights after training", nn.weight_arrays(), None)]
+    if traced is None:  # (title, edges, the step whose nodes to label, edges labelled)
+        panels = [("weights after training", nn.weight_arrays(), None, 0)]
     else:
         step, weights = traced
-        panels = [("weights before the step, nodes: value (signal)", nn.views(weights), step),
-                  ("the step's gradients", step.grads, None)]
+        panels = [("weights before the step, nodes: value (signal)", nn.views(weights), step, 0),
+                  ("the step's gradients", step.grads, None, 3)]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 5.5), squeeze=False)
-    for ax, (label, arrays, values) in zip(axes[0], panels, strict=True):
-        draw_layers(ax, nn, arrays, values, label, largest=3 if label.startswith("the") else 0)
+    for ax, (label, arrays, values, largest) in zip(axes[0], panels, strict=True):
+        draw_layers(ax, nn, arrays, values, label, largest)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.9))  # room for the two lines of the title
     return image_bytes(fig, file_format)
@@ -1566,14 +1566,14 @@ ENGINES = {"loops": "NeuralNetwork", "matrix": "MatrixNeuralNetwork"}
 IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
 
 
-WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+WHOLE = re.compile(r"[+-]?[0-9]+")  # blanks aside, as plain_number reads a number
 
 
 def whole(lowest):
     """Return an argparse type for whole numbers no smaller than lowest (None: any)."""
     def convert(text):
         try:  # int() alone would take 1_000 and other digits than 0-9
-            value = int(text) if WHOLE.fullmatch(text) else None
+            value = int(text) if WHOLE.fullmatch(text.strip()) else None
         except ValueError:  # beyond the 4300 digits int() converts
             value = None
         if value is None:
@@ -1931,13 +1931,14 @@ def check_options(opts, trainData, testData):
                                shorten(",".join("%g" % v for v in targets[n]), 40)))
     check_memory(opts, columns - opts.inputs, len(trainData))
     check_outputs(opts)
-    for option, path in (("--plot", opts.plot), ("--diagram", opts.diagram)):
+    drawn = [option for option, path in (("--plot", opts.plot), ("--diagram", opts.diagram))
+             if path]
+    if drawn:
         try:
-            if path:
-                import matplotlib  # noqa: F401  (only --plot and --diagram need it)
+            import matplotlib  # noqa: F401  (only --plot and --diagram need it)
         except ImportError:
             raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone "
-                            "(or pip install matplotlib)" % option) from None
+                            "(or pip install matplotlib)" % drawn[0]) from None
 
 
 def check_memory(opts, numOutput, numTrainItems):
@@ -1986,10 +1987,10 @@ STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
 def check_output_path(option, path):
     """Raise DataError unless path can be written as a new or replaced regular file that is
     not behind one of the run's own standard streams."""
-    try:
-        os.getcwd()
-    except FileNotFoundError:  # a relative name has nowhere to go
-        if not os.path.isabs(path):
+    if not os.path.isabs(path):
+        try:
+            os.getcwd()
+        except FileNotFoundError:  # a relative name has nowhere to go
             raise DataError("%s %s: the current folder no longer exists; cd to one that does"
                             % (option, path)) from None
     try:
