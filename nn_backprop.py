@@ -1,61 +1,35 @@
 """nn_backprop.py: a neural network trained by back-propagation, in Python and NumPy.
 
 A companion to James McCaffrey's article "Neural Network Back-Propagation Using Python"
-(Visual Studio Magazine, June 2017,
-https://visualstudiomagazine.com/articles/2017/06/01/back-propagation.aspx). It is an
-independent reimplementation, not the article's code: it keeps the article's names and its
-algorithm so that the two can be read side by side.
+(Visual Studio Magazine, June 2017): an independent reimplementation that keeps the article's
+names, order and float32 arithmetic, so that `python nn_backprop.py` prints its accuracies
+(0.9333 train, 0.9667 test) and the two read side by side. The README lists the differences.
 
-The first part of this file is the article's program: its helper functions, its
-NeuralNetwork class and main. What it shares with the article:
-- the names: what the article names keeps the article's name and spelling (loadFile,
-  computeOutputs, hoWeights, oSignals, learnRate, numTrainItems, ...);
-- the order: the helpers, then the class with the methods of the article's Listing 2 in
-  that order, then main;
-- the arithmetic: with no options, training computes in float32 what the article's program
-  computes, in the same order (with NumPy 2 the weights come out the same to the bit), and
-  `python nn_backprop.py` prints the article's accuracies, 0.9333 on the training data and
-  0.9667 on the test data.
-What it does not share: one more helper (format_values); the article's long train method
-split into train, batch_gradients, compute_gradients (steps 1-6 for one item) and
-update_weights (update steps 1-4), which come right after train; the variations the article
-names, each a keyword argument whose default is the article's choice and each reached through
-one named call in the step it changes; main reading and checking its files and options
-before it prints; a one-line check of the arguments at the top of the methods a user calls.
-The README lists every difference.
+What lives where, in the order of the file:
+- The article's program: its helpers, the NeuralNetwork class (Listing 2's methods in order;
+  its long train split into train, batch_gradients, compute_gradients for steps 1-6 and
+  update_weights for update steps 1-4), then main. Each variation is a keyword argument with
+  the article's choice as its default, reached by one named call in the step it changes.
+- Beyond the article, a ruled section each: hidden activations, errors, a step and the
+  optimizers, the matrix engine, learning aids, many seeds.
+- The boundary: the options table, weights files, the checks (each limit written once, for
+  the command line and the API) and the files out. A method calls it at most once.
 
-Everything after main goes beyond the article, each part in its own ruled section: hidden
-activations, errors, what a training step computed and the optimizers, the matrix engine,
-learning aids, many seeds, command-line options, weights files, checks at the boundaries,
-files out.
-
-Names: the article's names keep its mixedCase spelling (loadFile, computeOutputs, hoWeights,
-learnRate, numTrainItems, x_values, ...), so that they can be found in the article; every
-name the article does not have, including new parameters and attributes of its methods, is
-PEP 8 snake_case (batch_size, error_function, on_step, ...).
-
-The code favours readability over speed: plain loops over nodes, one training item at a
-time, the article's numbered steps as comments.
+Names: the article's keep its mixedCase (loadFile, hoWeights, learnRate, ...), so they can be
+found in it; every other name, new parameters included, is PEP 8 snake_case (batch_size).
 
 Run:   python nn_backprop.py          (python nn_backprop.py --help lists the options)
 Test:  python -m pytest
 """
 
-import signal
-
-if __name__ == "__main__":  # Ctrl-C while the script starts up: held until it can end cleanly
-    INTERRUPTED_AT_START = []
-    signal.signal(signal.SIGINT, lambda signum, frame: INTERRUPTED_AT_START.append(signum))
-
 import argparse
-import codecs
-import contextlib
 import errno
 import math
 import os
 import random
 import re
 import shutil
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -63,12 +37,11 @@ from typing import Callable, NamedTuple
 
 try:
     import numpy as np
-except ImportError as e:  # as a missing matplotlib does for --plot: one line, no traceback
+except ImportError as e:  # run as a script: one line and status 2, as for any bad input
     if __name__ != "__main__":
         raise
-    print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
-          "python3 -m pip install -e . in the clone" % str(e).splitlines()[0], file=sys.stderr)
-    sys.exit(2)
+    sys.exit(print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
+                   "python3 -m pip install -e . in the clone" % e, file=sys.stderr) or 2)
 
 HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 
@@ -80,16 +53,10 @@ HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 def loadFile(df):
     """Return the comma-separated numbers in file df as a float32 matrix, one row a line.
 
-    Raises DataError, naming the file and line, for anything that is not such a matrix.
+    Anything else raises DataError naming the file and the line: read_matrix, at the
+    boundary, checks every line before NumPy's parser reads them.
     """
-    lines = read_lines(df)  # a readable text file, no blank lines between rows
-    try:  # NumPy's parser: fast, and no Python object per value; plain numbers only
-        if not all(PLAIN_TEXT.fullmatch(line) for line in lines):
-            raise ValueError
-        matrix = np.loadtxt(lines, delimiter=",", dtype=np.float32, comments=None, ndmin=2)
-    except ValueError:
-        matrix = parse_lines(df, lines)  # slow, but names the line at fault
-    return check_finite(df, matrix)
+    return read_matrix(df)
 
 
 def format_values(v, dec):
@@ -135,13 +102,9 @@ class NeuralNetwork:
 
     def __init__(self, numInput, numHidden, numOutput, seed, hidden_activation="tanh",
                  init_range=0.01, dtype=np.float32):
-        """Create the network and draw its initial weights from random.Random(seed).
-
-        hidden_activation is "tanh" (the article's), "sigmoid" or "relu". The initial
-        weights lie in [-init_range, init_range), the article's 0.01. dtype is the article's
-        float32; the gradient check makes a float64 twin to run the same code.
-        """
-        check_network(numInput, numHidden, numOutput, seed, init_range, dtype)  # a boundary
+        """Create the network; draw its weights from random.Random(seed) in [-init_range,
+        init_range). hidden_activation: "tanh", "sigmoid" or "relu"; dtype: float32 or float64."""
+        check_arguments(self, locals())  # the boundary: what each argument accepts
         self.ni = numInput
         self.nh = numHidden
         self.no = numOutput
@@ -159,7 +122,7 @@ class NeuralNetwork:
         self.oBiases = np.zeros(shape=[self.no], dtype=self.dtype)
 
         # the article hard-codes tanh; another activation changes computeOutputs and step 4
-        self.hidden = choose(HIDDEN_ACTIVATIONS, hidden_activation, "hidden_activation")
+        self.hidden = HIDDEN_ACTIVATIONS[hidden_activation]
         self.optimizer = None  # the memory of momentum or Adam, made new by each train call
 
         self.rnd = random.Random(seed)  # one generator per network: weights, then shuffles
@@ -188,11 +151,8 @@ class NeuralNetwork:
             idx += 1
 
     def getWeights(self):
-        """Return all weights and biases as one vector.
-
-        Order: input-to-hidden weights row by row, hidden biases, hidden-to-output
-        weights row by row, output biases.
-        """
+        """Return all weights and biases as one vector: input-to-hidden weights row by row,
+        hidden biases, hidden-to-output weights row by row, output biases."""
         tw = self.totalWeights(self.ni, self.nh, self.no)
         result = np.zeros(shape=[tw], dtype=self.dtype)
         idx = 0  # points into result
@@ -257,21 +217,16 @@ class NeuralNetwork:
         self.hSums, self.oSums = hSums, oSums  # kept for --trace
         return self.oNodes.copy()
 
-    def train(self, trainData, maxEpochs, learnRate, momentum=0.0, batch_size=1,
-              error_function="mse", optimizer="sgd", print_every=10, on_epoch=None,
-              on_step=None, momentum_rule="classical", shuffle=True):
+    def train(self, trainData, maxEpochs, learnRate, *, momentum=0.0, batch_size=1,
+              error_function="mse", optimizer="sgd", momentum_rule="classical", shuffle=True,
+              print_every=10, on_epoch=None, on_step=None):
         """Train on the rows of trainData by back-propagation; return the final weights.
 
-        The defaults are the article's: online training (one item a step), its output
-        signal for the squared error, its plain update (optimizer "sgd" without momentum),
-        the items shuffled every epoch, progress every 10 epochs (0: none). momentum_rule
-        "one-step" is the rule of the author's momentum article (see OneStepMomentum).
-        The memory of momentum or Adam starts at zero in each call. on_epoch(epoch) is
-        called after every epoch, on_step(batch, step) after every update.
-        """
-        check_training(self, trainData, maxEpochs, learnRate, momentum, batch_size,
-                       print_every, on_epoch, on_step, shuffle)  # a boundary: see the checks
-        error = choose(ERROR_FUNCTIONS, error_function, "error_function")
+        The options default to the article's choices (no momentum, one item a step, its error
+        signal and update, shuffled items, progress every 10 epochs); momentum or Adam start
+        from zero in each call. on_epoch(epoch) and on_step(batch, step) observe the training."""
+        check_arguments(self, locals())  # the boundary: what each argument accepts
+        error = ERROR_FUNCTIONS[error_function]
         self.optimizer = new_optimizer(self, optimizer, momentum, momentum_rule)  # or None
         numTrainItems = len(trainData)
         indices = list(range(numTrainItems))  # 0, 1, .. n-1, shuffled in place every epoch
@@ -286,7 +241,7 @@ class NeuralNetwork:
                 if on_step:
                     on_step(batch, step)  # --trace prints what this step computed
             epoch += 1
-            if not all(np.isfinite(w).all() for w in self.weight_arrays()):
+            if not np.isfinite(self.getWeights()).all():  # a NaN or an infinity
                 raise DivergenceError(epoch)
             if on_epoch:
                 on_epoch(epoch)  # --plot records the error and the accuracies here
@@ -298,8 +253,7 @@ class NeuralNetwork:
         return result
 
     def batch_gradients(self, trainData, batch, error):
-        """Return the Step of the rows of trainData listed in batch: steps 1-6 for each
-        item, and the means of their gradients (for one item, its own gradients)."""
+        """Return the Step of the rows of trainData in batch: steps 1-6, mean gradients."""
         steps = [self.compute_gradients(trainData[idx, :self.ni], trainData[idx, self.ni:],
                                         error) for idx in batch]
         return steps[0] if len(steps) == 1 else mean_step(steps)
@@ -349,7 +303,7 @@ class NeuralNetwork:
     def update_weights(self, grads, learnRate):
         """Move every weight and bias a step of learnRate against its gradient."""
         if self.optimizer:  # momentum or Adam: each weight's step also uses its past
-            return self.optimizer_update(grads, learnRate)
+            return self.optimizer.update(self, grads, learnRate)
         ihGrads, hbGrads, hoGrads, obGrads = grads
 
         # 1. update input-to-hidden weights
@@ -374,35 +328,13 @@ class NeuralNetwork:
             delta = -1.0 * learnRate * obGrads[k]
             self.oBiases[k] += delta
 
-    def optimizer_update(self, grads, learnRate):
-        """Do update steps 1-4 weight by weight, each delta computed by self.optimizer."""
-        self.optimizer.next_update()
-        idx = 0  # the weight's place in getWeights order, where its memory is kept
-        for weights, g in zip(self.weight_arrays(), grads, strict=True):  # steps 1, 2, 3, 4
-            for index in np.ndindex(weights.shape):
-                delta = self.optimizer.delta(idx, g[index], learnRate)  # not -1.0 * learnRate * g
-                weights[index] += delta
-                idx += 1
-
-    def weight_arrays(self):
-        """Return the weight and bias arrays themselves, in getWeights order."""
-        return [self.ihWeights, self.hBiases, self.hoWeights, self.oBiases]
-
-    def views(self, flat):
-        """Return a flat getWeights-ordered vector as four arrays shaped like the weights."""
-        a = self.ni * self.nh
-        b = a + self.nh
-        c = b + self.nh * self.no
-        return [flat[:a].reshape(self.ni, self.nh), flat[a:b],
-                flat[b:c].reshape(self.nh, self.no), flat[c:]]
-
     def outputs(self, tdata):
         """Return the outputs for the inputs of every row of tdata, a row each: (n, no)."""
         return np.array([self.computeOutputs(row[:self.ni]) for row in tdata])
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
-        check_data(self, tdata, "tdata")  # a boundary: see the checks section
+        check_arguments(self, locals())  # the boundary: a matrix of the network's columns
         num_correct = 0
         num_wrong = 0
         for i in range(len(tdata)):
@@ -418,7 +350,7 @@ class NeuralNetwork:
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
-        check_data(self, tdata, "tdata")  # a boundary: see the checks section
+        check_arguments(self, locals())  # the boundary: a matrix of the network's columns
         sumSquaredError = 0.0
         for ii in range(len(tdata)):
             t_values = tdata[ii, self.ni:]
@@ -470,10 +402,9 @@ def main(argv=None):
     trainDataMatrix = loadFile(trainDataPath)
     testDataPath = opts.test
     testDataMatrix = loadFile(testDataPath)
-    check_options(opts, trainDataMatrix, testDataMatrix)
     numInput = opts.inputs
     numHidden = opts.hidden
-    numOutput = trainDataMatrix.shape[1] - numInput
+    numOutput = check_options(opts, trainDataMatrix, testDataMatrix)  # and the files out
     loaded = load_weights(opts.load_weights, (numInput, numHidden, numOutput))
 
     print("\nBegin NN back-propagation demo\n")
@@ -482,9 +413,8 @@ def main(argv=None):
     print("Using Python version " + str(pv) + "\n and NumPy version " + str(npv))
 
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
-    network = MatrixNeuralNetwork if opts.engine == "matrix" else NeuralNetwork
-    nn = network(numInput, numHidden, numOutput, seed=opts.seed,
-                 hidden_activation=opts.activation, init_range=opts.init_range)
+    nn = ENGINES[opts.engine](numInput, numHidden, numOutput, seed=opts.seed,
+                              **network_options(opts))
     if loaded is not None:  # replaces the drawn weights; the shuffles still follow the seed
         nn.setWeights(loaded)
 
@@ -500,15 +430,10 @@ def main(argv=None):
         print(line)
     if opts.seeds:  # beyond the article: the same training once per seed, a line each
         return train_seeds(opts, nn, trainDataMatrix, testDataMatrix, loaded)
-    if opts.check_gradients:
-        check_gradients(nn, trainDataMatrix[0], opts.error)
-    history = History(nn, trainDataMatrix, testDataMatrix, opts.error) if opts.plot else None
-    traced = []  # the first traced step and the weights before it, for --diagram
+    aids = LearningAids(opts, nn, trainDataMatrix, testDataMatrix)  # --trace, --plot, ...
     print("\nStarting training")
     nn.train(trainDataMatrix, maxEpochs, learnRate, **training_options(opts),
-             print_every=opts.print_every, on_epoch=history.record if history else None,
-             on_step=tracer(nn, opts.trace, (learnRate, opts.error) if opts.explain else None,
-                            traced) if opts.trace else None)
+             on_epoch=aids.on_epoch, on_step=aids.on_step)
     print("Training complete")
 
     accTrain = nn.accuracy(trainDataMatrix)
@@ -520,8 +445,7 @@ def main(argv=None):
     print(labels[1].ljust(width) + " = %0.4f" % accTest)
     if opts.confusion:
         show_confusion(nn, trainDataMatrix, testDataMatrix, class_names(opts, numOutput))
-    if opts.save_weights or opts.plot or opts.diagram:
-        save_outputs(opts, nn, history, traced)  # all of them or, if one fails, none
+    save_outputs(opts, nn, aids)  # --save-weights, --plot, --diagram: all or none
     print("\nEnd demo\n")
 
 
@@ -530,17 +454,10 @@ def main(argv=None):
 # its default run computes or prints.
 # ========================================================================================
 
-def choose(table, name, argument):
-    """Return table[name]; raise ValueError naming argument and the valid names if none."""
-    if isinstance(name, str) and name in table:
-        return table[name]
-    raise ValueError("%s must be one of %s, not %s"
-                     % (argument, ", ".join(repr(n) for n in table), shorten(repr(name))))
-
-
 # ----------------------------------------------------------------------------------------
 # Hidden activations, each followed by its derivative. The derivative is written in
-# terms of the activation's value h (what step 4 has at hand in hNodes), not its input.
+# terms of the activation's value h (what step 4 has at hand in hNodes), not its input;
+# --explain prints it by running the same function on the numbers as text.
 # ----------------------------------------------------------------------------------------
 
 class Activation(NamedTuple):
@@ -656,7 +573,9 @@ ERROR_FUNCTIONS = {e.name: e for e in (
 
 
 # ----------------------------------------------------------------------------------------
-# What a training step computed, and the memory of the update rule
+# What a training step computed, and the update rules that remember the past. Each rule is
+# written once, for the weights at idx: one weight (the loops engine, in getWeights order)
+# or all of them at once (the matrix engine, idx = EVERY).
 # ----------------------------------------------------------------------------------------
 
 class Step(NamedTuple):
@@ -685,15 +604,29 @@ def mean_step(steps):
     return Step(*rows, tuple(sum(group) / len(steps) for group in grads))
 
 
-class Momentum:
-    """Classical momentum's memory: one velocity per weight, in getWeights order.
+def weight_arrays(nn):
+    """Return the weight and bias arrays of nn themselves, in getWeights order."""
+    return [nn.ihWeights, nn.hBiases, nn.hoWeights, nn.oBiases]
 
-    Each train call makes a new one, so the velocity starts at zero; it stays in
-    nn.optimizer after the call. A weight's step is v = momentum * v - learnRate * g.
-    """
 
-    def __init__(self, nn, momentum):
-        """Start with zero velocity for every weight of nn."""
+def views(nn, flat):
+    """Return a flat getWeights-ordered vector as four arrays shaped like nn's weights."""
+    a = nn.ni * nn.nh
+    b = a + nn.nh
+    c = b + nn.nh * nn.no
+    return [flat[:a].reshape(nn.ni, nn.nh), flat[a:b], flat[b:c].reshape(nn.nh, nn.no), flat[c:]]
+
+
+EVERY = slice(None)  # idx of all the weights at once
+
+
+class UpdateRule:
+    """What the update rules share: a count of updates and a memory of one value per weight,
+    in getWeights order. Each train call makes a new one, so the memory starts at zero; it
+    stays in nn.optimizer after the call."""
+
+    def __init__(self, nn, momentum=0.0):
+        """Start with a zero memory for every weight of nn."""
         self.momentum = momentum
         self.velocity = np.zeros(nn.totalWeights(nn.ni, nn.nh, nn.no), dtype=nn.dtype)
         self.t = 0  # updates made so far
@@ -702,60 +635,27 @@ class Momentum:
         """Count one more update."""
         self.t += 1
 
-    def delta(self, idx, g, learnRate):
-        """Return the step of weight idx (getWeights order) for its gradient g."""
-        self.velocity[idx] = self.momentum * self.velocity[idx] - learnRate * g
-        return self.velocity[idx]
+    def update(self, nn, grads, learnRate):
+        """Do update steps 1-4 of nn weight by weight, each delta computed by this rule."""
+        self.next_update()
+        idx = 0  # the weight's place in getWeights order, where its memory is kept
+        for weights, g in zip(weight_arrays(nn), grads, strict=True):  # steps 1, 2, 3, 4
+            for index in np.ndindex(weights.shape):
+                delta = self.delta(idx, g[index], learnRate)  # not -1.0 * learnRate * g
+                weights[index] += delta
+                idx += 1
 
-    def deltas(self, g, learnRate):
-        """Return the steps of all weights at once for the flat gradient vector g."""
-        self.velocity *= self.momentum
-        self.velocity -= learnRate * g
-        return self.velocity
 
+class Momentum(UpdateRule):
+    """Classical momentum: the memory is a velocity, a decaying sum of past steps.
 
-class Adam:
-    """Adam's memory (Kingma & Ba, 2015): two running means per weight, in getWeights order.
-
-    m follows the gradient and v its square. Both start at zero, so early on they are too
-    small; dividing by 1 - beta^t, where t counts the updates, undoes that. Each train
-    call makes a new one (t restarts at 1); it stays in nn.optimizer after the call.
-    beta1, beta2 and eps are the paper's values, which torch.optim.Adam uses too.
+    A weight's step is v = momentum * v - learnRate * g.
     """
 
-    beta1 = 0.9  # how much of m each update keeps
-    beta2 = 0.999  # how much of v each update keeps
-    eps = 1e-8  # keeps the step finite where v is 0
-
-    def __init__(self, nn):
-        """Start with zero moments for every weight of nn."""
-        tw = nn.totalWeights(nn.ni, nn.nh, nn.no)
-        self.m = np.zeros(tw, dtype=nn.dtype)
-        self.v = np.zeros(tw, dtype=nn.dtype)
-        self.last_deltas = np.zeros(tw, dtype=nn.dtype)  # the steps of the last update
-        self.t = 0  # updates made so far
-
-    def next_update(self):
-        """Count one more update."""
-        self.t += 1
-
     def delta(self, idx, g, learnRate):
-        """Return the step of weight idx (getWeights order) for its gradient g."""
-        self.m[idx] = self.beta1 * self.m[idx] + (1 - self.beta1) * g
-        self.v[idx] = self.beta2 * self.v[idx] + (1 - self.beta2) * g * g
-        m_hat = self.m[idx] / (1 - self.beta1 ** self.t)  # undo the start at zero
-        v_hat = self.v[idx] / (1 - self.beta2 ** self.t)
-        self.last_deltas[idx] = -learnRate * m_hat / (np.sqrt(v_hat) + self.eps)  # float32
-        return self.last_deltas[idx]
-
-    def deltas(self, g, learnRate):
-        """Return the steps of all weights at once for the flat gradient vector g."""
-        self.m = self.beta1 * self.m + (1 - self.beta1) * g
-        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
-        m_hat = self.m / (1 - self.beta1 ** self.t)
-        v_hat = self.v / (1 - self.beta2 ** self.t)
-        self.last_deltas = -learnRate * m_hat / (np.sqrt(v_hat) + self.eps)
-        return self.last_deltas
+        """Return the step of the weights at idx for their gradient g."""
+        self.velocity[idx] = self.momentum * self.velocity[idx] - learnRate * g
+        return self.velocity[idx]
 
 
 class OneStepMomentum(Momentum):
@@ -769,18 +669,38 @@ class OneStepMomentum(Momentum):
     """
 
     def delta(self, idx, g, learnRate):
-        """Return the move of weight idx (getWeights order) for its gradient g."""
+        """Return the move of the weights at idx for their gradient g."""
         delta = -1.0 * learnRate * g  # the article's delta
         move = delta + self.momentum * self.velocity[idx]  # velocity[idx]: the previous delta
         self.velocity[idx] = delta  # remembered for the next update
         return move
 
-    def deltas(self, g, learnRate):
-        """Return the moves of all weights at once for the flat gradient vector g."""
-        delta = -learnRate * g  # (tw,)
-        move = delta + self.momentum * self.velocity
-        self.velocity[:] = delta
-        return move
+
+class Adam(UpdateRule):
+    """Adam's memory (Kingma & Ba, 2015): two running means per weight, in getWeights order.
+
+    m follows the gradient and v its square. Both start at zero, so early on they are too
+    small; dividing by 1 - beta^t, where t counts the updates, undoes that. beta1, beta2 and eps are the paper's values, which torch.optim.Adam uses too.
+    """
+
+    beta1 = 0.9  # how much of m each update keeps
+    beta2 = 0.999  # how much of v each update keeps
+    eps = 1e-8  # keeps the step finite where v is 0
+
+    def __init__(self, nn):
+        """Start with zero moments for every weight of nn."""
+        super().__init__(nn)
+        self.m, self.v = np.zeros_like(self.velocity), np.zeros_like(self.velocity)
+        self.last_deltas = self.velocity  # here: the steps of the last update, for --trace
+
+    def delta(self, idx, g, learnRate):
+        """Return the step of the weights at idx for their gradient g."""
+        self.m[idx] = self.beta1 * self.m[idx] + (1 - self.beta1) * g
+        self.v[idx] = self.beta2 * self.v[idx] + (1 - self.beta2) * g * g
+        m_hat = self.m[idx] / (1 - self.beta1 ** self.t)  # undo the start at zero
+        v_hat = self.v[idx] / (1 - self.beta2 ** self.t)
+        self.last_deltas[idx] = -learnRate * m_hat / (np.sqrt(v_hat) + self.eps)  # float32
+        return self.last_deltas[idx]
 
 
 OPTIMIZERS = {  # name: what the update does, for --help
@@ -792,14 +712,9 @@ MOMENTUM_RULES = {"classical": Momentum, "one-step": OneStepMomentum}
 
 def new_optimizer(nn, optimizer, momentum, momentum_rule="classical"):
     """Return a new memory for the update rule of one train call: None for the article's."""
-    choose(OPTIMIZERS, optimizer, "optimizer")  # a ValueError for an unknown name
-    rule = choose(MOMENTUM_RULES, momentum_rule, "momentum_rule")
     if optimizer == "adam":
-        if momentum:
-            raise ValueError("momentum=%r: Adam keeps its own moments; use momentum=0.0 with "
-                             "optimizer='adam'" % momentum)
         return Adam(nn)
-    return rule(nn, momentum) if momentum else None
+    return MOMENTUM_RULES[momentum_rule](nn, momentum) if momentum else None
 
 
 # ----------------------------------------------------------------------------------------
@@ -816,10 +731,10 @@ class MatrixNeuralNetwork(NeuralNetwork):
         super().__init__(*args, **kwargs)
         # the weights live in one vector in getWeights order, and the four arrays are
         # views of it, so one array operation updates every weight and bias
-        self.flat = np.concatenate([w.ravel() for w in self.weight_arrays()])  # (tw,)
-        self.ihWeights, self.hBiases, self.hoWeights, self.oBiases = self.views(self.flat)
+        self.flat = np.concatenate([w.ravel() for w in weight_arrays(self)])  # (tw,)
+        self.ihWeights, self.hBiases, self.hoWeights, self.oBiases = views(self, self.flat)
         self.grads_flat = np.zeros_like(self.flat)  # (tw,): the gradients, the same way
-        self.grads = self.views(self.grads_flat)  # the gradient methods write into these
+        self.grads = views(self, self.grads_flat)  # the gradient methods write into these
         self.scratch = np.zeros_like(self.flat)  # (tw,): the update's steps, see update_weights
 
     def getWeights(self):
@@ -894,9 +809,9 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
         grads are the views of self.grads_flat that the gradient methods return.
         """
-        if self.optimizer:  # momentum or Adam: each weight's step also uses its past
+        if self.optimizer:  # momentum or Adam: the same rule, for every weight at once
             self.optimizer.next_update()
-            self.flat += self.optimizer.deltas(self.grads_flat, learnRate)
+            self.flat += self.optimizer.delta(EVERY, self.grads_flat, learnRate)
         else:
             # delta = -1.0 * learnRate * grads, computed into a buffer kept for it: a new
             # array of the weights' size at every update made batches of 32 on a
@@ -909,14 +824,14 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
     def accuracy(self, tdata):
         """Return the fraction of rows of tdata whose largest output is the target's 1."""
-        check_data(self, tdata, "tdata")
+        check_arguments(self, locals())  # the boundary: a matrix of the network's columns
         oNodes = self.outputs(tdata)  # (n, no)
         hits = tdata[np.arange(len(tdata)), self.ni + np.argmax(oNodes, axis=1)] == 1.0
         return float(np.mean(hits))
 
     def meanSquaredError(self, tdata):
         """Return the sum over rows and outputs of (t - o)^2, divided by the number of rows."""
-        check_data(self, tdata, "tdata")
+        check_arguments(self, locals())  # the boundary: a matrix of the network's columns
         oNodes = self.outputs(tdata)  # (n, no)
         return float(np.sum((tdata[:, self.ni:] - oNodes) ** 2)) / len(tdata)
 
@@ -929,13 +844,28 @@ class MatrixNeuralNetwork(NeuralNetwork):
 
 # ----------------------------------------------------------------------------------------
 # Learning aids: watch a step, explain it as formulas, check the gradient, plot the error,
-# draw the network. None of them draws from the network's random stream or changes a
-# weight, so training is the same with them.
+# draw the network, count the mistakes. None of them draws from the network's random
+# stream or changes a weight, so training is the same with them.
 # ----------------------------------------------------------------------------------------
 
 WEIGHT_NAMES = ("ihWeights", "hBiases", "hoWeights", "oBiases")  # getWeights order
 GRAD_NAMES = ("ihGrads", "hbGrads", "hoGrads", "obGrads")
 DELTA_NAMES = ("ihDeltas", "hbDeltas", "hoDeltas", "obDeltas")
+
+
+class LearningAids:
+    """The aids that watch one run: --check-gradients before training, --trace (and
+    --explain) at each step, --plot after each epoch; they keep what --diagram draws."""
+
+    def __init__(self, opts, nn, trainData, testData):
+        """Check the gradients if asked; make the observers the options ask for."""
+        if opts.check_gradients:
+            check_gradients(nn, trainData[0], opts.error)
+        self.history = History(nn, trainData, testData, opts.error) if opts.plot else None
+        self.on_epoch = self.history.record if self.history else None
+        self.traced = []  # the first traced step and the weights before it
+        explain = (opts.lr, opts.error) if opts.explain else None
+        self.on_step = tracer(nn, opts.trace, explain, self.traced) if opts.trace else None
 
 
 def tracer(nn, steps, explain=None, first=None):
@@ -979,10 +909,10 @@ def show_step(nn, batch, step, number):
     if isinstance(nn.optimizer, Adam):
         print("--- Adam update %d: delta = -learnRate * m_hat / (sqrt(v_hat) + eps) ---"
               % nn.optimizer.t)
-        for name, deltas in zip(DELTA_NAMES, nn.views(nn.optimizer.last_deltas), strict=True):
+        for name, deltas in zip(DELTA_NAMES, views(nn, nn.optimizer.last_deltas), strict=True):
             show_named(name, deltas)
     print("--- weights after the update ---")
-    for name, w in zip(WEIGHT_NAMES, nn.weight_arrays(), strict=True):
+    for name, w in zip(WEIGHT_NAMES, weight_arrays(nn), strict=True):
         show_named(name, w)
 
 
@@ -999,18 +929,87 @@ def memory_of(optimizer):
     return None if optimizer is None else optimizer.velocity.copy()
 
 
-def explained(name, formula, numbers, value):
-    """Print name = formula = numbers = value; value, the engine's, to as many digits (at
-    most 6) as recomputing numbers from the printed numbers agrees with."""
-    value = value + 0.0  # -0.0 prints as 0
-    again = eval(numbers, {"__builtins__": {}}) + 0.0  # + - * / ** of numbers we wrote
-    digits = next((d for d in range(6, 0, -1) if "%.*g" % (d, value) == "%.*g" % (d, again)), 1)
-    print("%s = %s = %s = %.*g" % (name, formula, numbers, digits, value))
-
-
 def num(value):
     """Return a value as a number in a formula: 6 significant digits."""
     return "%.6g" % value
+
+
+class Term:
+    """A formula --explain prints twice, in symbols and with the numbers in, with the value
+    that the numbers shown compute to. Each formula is written once, in Python: Terms
+    combine with + - * / ** like numbers, and print with the parentheses they need."""
+
+    PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
+    COMPUTE = {"+": float.__add__, "-": float.__sub__, "*": float.__mul__,
+               "/": float.__truediv__, "**": float.__pow__}
+
+    def __init__(self, symbols, value=None, numbers=None, ranks=(4, 4)):
+        """A name (symbols) standing for value, or a formula already put together."""
+        if numbers is None and value is not None:  # a name: its number has 6 digits
+            numbers = num(value)
+            value = float(numbers)
+            ranks = (4, 2.5 if numbers.startswith("-") else 4)  # -2 ** 2 needs (-2)
+        self.symbols, self.value, self.numbers, self.ranks = symbols, value, numbers, ranks
+
+    def combine(self, op, left, right):
+        """Return left op right, each side in parentheses where Python needs them."""
+        p = self.PRECEDENCE[op]
+        left, right = (t if isinstance(t, Term) else constant(t) for t in (left, right))
+
+        def side(text, rank, on_right):
+            tight = rank < p or (on_right and rank == p and op in "-/") or (
+                not on_right and p == 3 and rank <= 3)
+            return "(%s)" % text if tight else text
+
+        texts = ["%s %s %s" % (side(a, ra, False), op, side(b, rb, True)) for a, b, ra, rb in (
+            (left.symbols, right.symbols, left.ranks[0], right.ranks[0]),
+            (left.numbers, right.numbers, left.ranks[1], right.ranks[1]))]
+        value = None
+        if left.value is not None and right.value is not None:
+            try:
+                value = self.COMPUTE[op](float(left.value), float(right.value))
+            except ArithmeticError:  # 0 / 0, or beyond a float
+                value = math.nan
+        return Term(texts[0], value, texts[1], (p, p))
+
+    def group(self):
+        """Return the formula in parentheses, for a reader's eye."""
+        return Term("(%s)" % self.symbols, self.value, "(%s)" % self.numbers)
+
+    __add__ = lambda a, b: a.combine("+", a, b)  # noqa: E731
+    __radd__ = lambda a, b: a.combine("+", b, a)  # noqa: E731
+    __sub__ = lambda a, b: a.combine("-", a, b)  # noqa: E731
+    __rsub__ = lambda a, b: a.combine("-", b, a)  # noqa: E731
+    __mul__ = lambda a, b: a.combine("*", a, b)  # noqa: E731
+    __rmul__ = lambda a, b: a.combine("*", b, a)  # noqa: E731
+    __truediv__ = lambda a, b: a.combine("/", a, b)  # noqa: E731
+    __pow__ = lambda a, b: a.combine("**", a, b)  # noqa: E731
+
+
+def constant(c):
+    """Return a number written in a formula (1, -1.0, 0.5) as a Term."""
+    rank = 2.5 if c < 0 else 4
+    return Term(repr(c), c, repr(c), (rank, rank))
+
+
+def total(index, term, *vectors):
+    """Return sum_index term(...) in symbols, and every term in parentheses in numbers.
+
+    vectors are (symbol, values) pairs: term gets the symbols for the formula, and the
+    values one index at a time for the numbers.
+    """
+    terms = [term(*(Term("", v[i]) for _, v in vectors)) for i in range(len(vectors[0][1]))]
+    return Term("sum_%s %s" % (index, term(*(Term(s) for s, _ in vectors)).symbols),
+                sum(t.value for t in terms), "(%s)" % " + ".join(t.numbers for t in terms))
+
+
+def explained(name, formula, value):
+    """Print name = formula = its numbers = value; value, the engine's, to as many digits
+    (at most 6) as the formula's numbers compute to."""
+    value = float(value) + 0.0  # -0.0 prints as 0
+    again = formula.value + 0.0
+    digits = next((d for d in range(6, 0, -1) if "%.*g" % (d, value) == "%.*g" % (d, again)), 1)
+    print("%s = %s = %s = %.*g" % (name, formula.symbols, formula.numbers, digits, value))
 
 
 def shown_indices(shape):
@@ -1024,11 +1023,21 @@ def index(*idx):
     return "[%s]" % ", ".join(map(str, idx))
 
 
-DERIVATIVES = {  # the activation's slope where it equals h, as a formula and its numbers
-    "tanh": ("(1 - h) * (1 + h)", lambda h: "(1 - %s) * (1 + %s)" % (num(h), num(h))),
-    "sigmoid": ("h * (1 - h)", lambda h: "%s * (1 - %s)" % (num(h), num(h))),
-    "relu": ("(1 if h > 0 else 0)", lambda h: "1" if h > 0 else "0"),
-}
+def slope_term(nn, h):
+    """Return the activation's slope where it equals h, as a Term: the engine's own function."""
+    if nn.hidden.name == "relu":  # a comparison, not arithmetic
+        return Term("(1 if h > 0 else 0)", 1.0 if h > 0 else 0.0)
+    return nn.hidden.derivative(Term("h", h))  # e.g. tanh_derivative: (1 - h) * (1 + h)
+
+
+def signal_term(error_name, o, t, k):
+    """Return step 1 for output k of one row as a Term: the error's own signal function,
+    or for mse-exact its sum over the outputs m written out."""
+    ok, tk = Term("o", o[k]), Term("t", t[k])
+    if error_name == "mse-exact":  # with the term of the softmax's other outputs
+        return ok * ((ok - tk).group() - total("m", lambda om, tm: om * (om - tm),
+                                                ("o_m", o), ("t_m", t)))
+    return ERROR_FUNCTIONS[error_name].output_signal(ok, tk)  # mse: (1 - o) * o * (o - t)
 
 
 def explain_step(nn, step, weights, memory, learnRate, error_name):
@@ -1044,28 +1053,26 @@ def explain_step(nn, step, weights, memory, learnRate, error_name):
     x, h, o, t, os_, hs = (np.atleast_2d(a) for a in (step.iNodes, step.hNodes, step.oNodes,
                                                       step.targets, step.oSignals,
                                                       step.hSignals))
-    before = nn.views(weights)  # ihWeights, hBiases, hoWeights, oBiases
-    hoW = before[2]
+    hoW = views(nn, weights)[2]  # before the update
     print("--- the step as formulas: x = iNodes, h = hNodes, o = oNodes, t = targets%s ---"
           % ("" if one else "; r is a row of the batch, n = %d rows" % rows))
     print("1. output signals (error %s)" % error_name)
     for r, k in np.ndindex(rows, nn.no):
-        explain_output_signal(error_name, index(*at(r), k), o[r], t[r], k, os_[r, k])
+        explained("oSignals" + index(*at(r), k), signal_term(error_name, o[r], t[r], k),
+                  os_[r, k])
     print("2-3. hidden-to-output and output bias gradients (of each array, its first two "
           "elements and its last)")
     explain_gradients(("hoGrads", "obGrads", "oSignals", "h"), os_, h, step.grads[2:], one)
-    slope, slope_numbers = DERIVATIVES[nn.hidden.name]
     print("4. hidden signals: the activation's slope times the output signals, summed over "
           "the paths k (hoWeights before the update)")
     for r, j in np.ndindex(rows, nn.nh):
-        explained("hSignals" + index(*at(r), j), "%s * sum_k oSignals%s * hoWeights%s" % (
-            slope, index(*at(r), "k"), index(j, "k")),
-            "%s * (%s)" % (slope_numbers(h[r, j]), " + ".join(
-                "%s * %s" % (num(os_[r, k]), num(hoW[j, k])) for k in range(nn.no))), hs[r, j])
+        paths = total("k", lambda s, w: s * w, ("oSignals" + index(*at(r), "k"), os_[r]),
+                      ("hoWeights" + index(j, "k"), hoW[j]))
+        explained("hSignals" + index(*at(r), j), slope_term(nn, h[r, j]) * paths, hs[r, j])
     print("5-6. input-to-hidden and hidden bias gradients (of each array, its first two "
           "elements and its last)")
     explain_gradients(("ihGrads", "hbGrads", "hSignals", "x"), hs, x, step.grads[:2], one)
-    explain_update(nn, step.grads, before, memory, learnRate)
+    explain_update(nn, step.grads, views(nn, weights), memory, learnRate)
 
 
 def explain_gradients(names, signals, nodes, grads, one):
@@ -1077,71 +1084,51 @@ def explain_gradients(names, signals, nodes, grads, one):
     """
     weight_name, bias_name, signal, node = names
     weight_grads, bias_grads = grads
-    row, per_row = ("", "") if one else ("r, ", " / n")  # a batch: the mean over its rows r
-    total = "" if one else "sum_r "
-    mean = (lambda terms: terms) if one else (lambda terms: "(%s) / %d" % (terms, len(signals)))
+
+    def mean(term, *vectors):  # one item: the term itself; a batch: sum_r term / n
+        if one:
+            return term(*(Term(name % "", v[0]) for name, v in vectors))
+        return total("r", term, *((name % "r, ", v) for name, v in vectors)) / Term(
+            "n", len(signals))
+
     for a, b in shown_indices(weight_grads.shape):
-        explained(weight_name + index(a, b), "%s%s[%s%d] * %s[%s%d]%s" % (
-            total, signal, row, b, node, row, a, per_row), mean(" + ".join(
-                "%s * %s" % (num(s), num(v)) for s, v in zip(signals[:, b], nodes[:, a],
-                                                         strict=True))), weight_grads[a, b])
+        explained(weight_name + index(a, b), mean(lambda s, v: s * v, (
+            signal + "[%%s%d]" % b, signals[:, b]), (node + "[%%s%d]" % a, nodes[:, a])),
+            weight_grads[a, b])
     for (b,) in shown_indices(bias_grads.shape):
-        explained(bias_name + index(b), "%s%s[%s%d] * 1.0%s" % (total, signal, row, b, per_row),
-                  mean(" + ".join("%s * 1.0" % num(s) for s in signals[:, b])), bias_grads[b])
+        explained(bias_name + index(b), mean(lambda s: s * 1.0, (
+            signal + "[%%s%d]" % b, signals[:, b])), bias_grads[b])
 
 
-def explain_output_signal(error_name, at, o, t, k, value):
-    """Print step 1 for output k of one row: the error's signal with the numbers in."""
-    if error_name == "mse":  # the article's: the softmax slope's diagonal only
-        formula = "(1 - o) * o * (o - t)"
-        numbers = "(1 - %s) * %s * (%s - %s)" % (num(o[k]), num(o[k]), num(o[k]), num(t[k]))
-    elif error_name == "mse-exact":  # with the term of the softmax's other outputs
-        formula = "o * ((o - t) - sum_m o_m * (o_m - t_m))"
-        numbers = "%s * ((%s - %s) - (%s))" % (num(o[k]), num(o[k]), num(t[k]), " + ".join(
-            "%s * (%s - %s)" % (num(o[m]), num(o[m]), num(t[m])) for m in range(len(o))))
-    else:  # cross-entropy through softmax
-        formula = "o - t"
-        numbers = "%s - %s" % (num(o[k]), num(t[k]))
-    explained("oSignals" + at, formula, numbers, value)
-
-
-def explain_update(nn, grads, weights, memory, learnRate):
+def explain_update(nn, grads, before, memory, learnRate):
     """Print update steps 1-4 for the elements shown: the rule the run uses, with numbers."""
-    optimizer = nn.optimizer
-    after = nn.weight_arrays()
+    optimizer, rate = nn.optimizer, Term("learnRate", learnRate)
     print("update steps 1-4 (learnRate %s%s; of each array, its first two elements and its "
           "last)" % (num(learnRate), describe_update(optimizer)))
     for number, (name, g_name, g, w, new) in enumerate(zip(
-            WEIGHT_NAMES, GRAD_NAMES, grads, weights, after, strict=True)):
+            WEIGHT_NAMES, GRAD_NAMES, grads, before, weight_arrays(nn), strict=True)):
         for idx in shown_indices(w.shape):
             at = index(*idx)
+            weight, grad = Term(name + at, w[idx]), Term(g_name + at, g[idx])
             if optimizer is None:  # the article's: delta = -1.0 * learnRate * grad
-                explained(name + at, "%s + -1.0 * learnRate * %s" % (name + at, g_name + at),
-                          "%s + -1.0 * %s * %s" % (num(w[idx]), num(learnRate), num(g[idx])),
-                          new[idx])
-            elif isinstance(optimizer, Adam):
-                explain_adam(nn, number, idx, name, g_name, g[idx], w[idx], new[idx],
-                             memory, learnRate)
-            else:
-                previous = nn.views(memory)[number][idx] if memory is not None else 0.0
-                if isinstance(optimizer, OneStepMomentum):  # the previous delta, remembered
-                    delta = np.float32(-1.0 * learnRate * g[idx])
-                    d_name = DELTA_NAMES[number] + at
-                    explained(d_name, "-1.0 * learnRate * %s" % (g_name + at),
-                              "-1.0 * %s * %s" % (num(learnRate), num(g[idx])), delta)
-                    explained(name + at, "%s + %s + momentum * previous %s" % (
-                        name + at, d_name, d_name),
-                              "%s + %s + %s * %s" % (num(w[idx]), num(delta),
-                                                     num(optimizer.momentum), num(previous)),
-                              new[idx])
-                else:  # classical: the velocity, a decaying sum of past steps
-                    velocity = nn.views(optimizer.velocity)[number][idx]
-                    v_name = "v_" + name + at
-                    explained(v_name, "momentum * %s - learnRate * %s" % (v_name, g_name + at),
-                              "%s * %s - %s * %s" % (num(optimizer.momentum), num(previous),
-                                                     num(learnRate), num(g[idx])), velocity)
-                    explained(name + at, "%s + %s" % (name + at, v_name),
-                              "%s + %s" % (num(w[idx]), num(velocity)), new[idx])
+                explained(name + at, weight + -1.0 * rate * grad, new[idx])
+                continue
+            if isinstance(optimizer, Adam):
+                explain_adam(nn, number, idx, name + at, weight, grad, memory, rate, new[idx])
+                continue
+            factor = Term("momentum", optimizer.momentum)
+            previous = 0.0 if memory is None else views(nn, memory)[number][idx]
+            if isinstance(optimizer, OneStepMomentum):  # the previous delta, remembered
+                d_name = DELTA_NAMES[number] + at
+                delta = np.float32(-1.0 * learnRate * g[idx])
+                explained(d_name, -1.0 * rate * grad, delta)
+                explained(name + at, weight + Term(d_name, delta) + factor * Term(
+                    "previous " + d_name, previous), new[idx])
+            else:  # classical: the velocity, a decaying sum of past steps
+                v_name = "v_" + name + at
+                velocity = views(nn, optimizer.velocity)[number][idx]
+                explained(v_name, factor * Term(v_name, previous) - rate * grad, velocity)
+                explained(name + at, weight + Term(v_name, velocity), new[idx])
 
 
 def describe_update(optimizer):
@@ -1155,28 +1142,21 @@ def describe_update(optimizer):
     return ", %s momentum %s" % (rule, num(optimizer.momentum))
 
 
-def explain_adam(nn, number, idx, name, g_name, g, w, new, memory, learnRate):
+def explain_adam(nn, number, idx, name, weight, grad, memory, rate, new):
     """Print Adam's m, v, m_hat, v_hat and the new weight for one element."""
-    adam, t, at = nn.optimizer, nn.optimizer.t, index(*idx)
-    m0, v0 = ((nn.views(part)[number][idx] for part in memory) if memory is not None
+    adam = nn.optimizer
+    m0, v0 = ((views(nn, part)[number][idx] for part in memory) if memory is not None
               else (0.0, 0.0))
-    m, v = nn.views(adam.m)[number][idx], nn.views(adam.v)[number][idx]
-    m_hat = np.float32(m / (1 - adam.beta1 ** t))
-    v_hat = np.float32(v / (1 - adam.beta2 ** t))
-    m_, v_, g_ = "m_" + name + at, "v_" + name + at, g_name + at  # the names in the lines
-    explained(m_, "beta1 * %s + (1 - beta1) * %s" % (m_, g_),
-              "%s * %s + (1 - %s) * %s" % (num(adam.beta1), num(m0), num(adam.beta1), num(g)), m)
-    explained(v_, "beta2 * %s + (1 - beta2) * %s * %s" % (v_, g_, g_),
-              "%s * %s + (1 - %s) * %s * %s" % (num(adam.beta2), num(v0), num(adam.beta2),
-                                                 num(g), num(g)), v)
-    explained("m_hat_" + name + at, "%s / (1 - beta1 ** t)" % m_,
-              "%s / (1 - %s ** %d)" % (num(m), num(adam.beta1), t), m_hat)
-    explained("v_hat_" + name + at, "%s / (1 - beta2 ** t)" % v_,
-              "%s / (1 - %s ** %d)" % (num(v), num(adam.beta2), t), v_hat)
-    explained(name + at, "%s - learnRate * m_hat_%s / (v_hat_%s ** 0.5 + eps)" % (
-        name + at, name + at, name + at),
-              "%s - %s * %s / (%s ** 0.5 + %s)" % (num(w), num(learnRate), num(m_hat), num(v_hat),
-                                                   num(adam.eps)), new)
+    m, v = views(nn, adam.m)[number][idx], views(nn, adam.v)[number][idx]
+    b1, b2, t = Term("beta1", adam.beta1), Term("beta2", adam.beta2), Term("t", adam.t)
+    explained("m_" + name, b1 * Term("m_" + name, m0) + (1 - b1) * grad, m)
+    explained("v_" + name, b2 * Term("v_" + name, v0) + (1 - b2) * grad * grad, v)
+    m_hat = np.float32(m / (1 - adam.beta1 ** adam.t))
+    v_hat = np.float32(v / (1 - adam.beta2 ** adam.t))
+    explained("m_hat_" + name, Term("m_" + name, m) / (1 - b1 ** t), m_hat)
+    explained("v_hat_" + name, Term("v_" + name, v) / (1 - b2 ** t), v_hat)
+    explained(name, weight - rate * Term("m_hat_" + name, m_hat) / (
+        Term("v_hat_" + name, v_hat) ** 0.5 + Term("eps", adam.eps)), new)
 
 
 def check_gradients(nn, row, error_function, step=1e-6):
@@ -1192,7 +1172,7 @@ def check_gradients(nn, row, error_function, step=1e-6):
     print("\nGradient check on training row 0 (error %s, activation %s):"
           % (error.name, nn.hidden.name))
     worst = 0.0
-    for name, g, weights in zip(WEIGHT_NAMES, grads, twin.weight_arrays(), strict=True):
+    for name, g, weights in zip(WEIGHT_NAMES, grads, weight_arrays(twin), strict=True):
         numeric = np.zeros_like(weights)
         for idx in np.ndindex(weights.shape):  # central differences, one weight at a time
             old = weights[idx]
@@ -1279,10 +1259,10 @@ def draw_network(nn, file_format, title, traced=None):
     matplotlib.use("Agg")  # files only, no window
     import matplotlib.pyplot as plt
     if traced is None:  # (title, edges, the step whose nodes to label, edges labelled)
-        panels = [("weights after training", nn.weight_arrays(), None, 0)]
+        panels = [("weights after training", weight_arrays(nn), None, 0)]
     else:
         step, weights = traced
-        panels = [("weights before the step, nodes: value (signal)", nn.views(weights), step, 0),
+        panels = [("weights before the step, nodes: value (signal)", views(nn, weights), step, 0),
                   ("the step's gradients", step.grads, None, 3)]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 5.5), squeeze=False)
     for ax, (label, arrays, values, largest) in zip(axes[0], panels, strict=True):
@@ -1386,19 +1366,6 @@ def show_confusion(nn, trainData, testData, names):
                  names[np.argmax(o)]))
 
 
-def describe_run(opts, nn):
-    """Return a two-line summary of the options of this run, for the plot's title."""
-    update = "Adam" if opts.optimizer == "adam" else "momentum %g" % opts.momentum
-    if opts.momentum and opts.momentum_rule != "classical":
-        update += " (%s)" % opts.momentum_rule
-    if not opts.shuffle:
-        update += ", no shuffle"
-    return ("nn_backprop.py, %d-%d-%d network, %s hidden nodes, error %s\n"
-            "learning rate %g, %s, batch size %d, seed %d, %s engine"
-            % (nn.ni, nn.nh, nn.no, opts.activation, opts.error, opts.lr, update,
-               opts.batch_size, opts.seed, opts.engine))
-
-
 # ----------------------------------------------------------------------------------------
 # Many seeds: one seed is one sample, so a lesson drawn from a run needs many runs
 # ----------------------------------------------------------------------------------------
@@ -1406,17 +1373,16 @@ def describe_run(opts, nn):
 def train_seeds(opts, nn, trainData, testData, loaded):
     """Train a network like nn once per seed of --seeds, with the other options; print a
     line per seed as it finishes, then the mean, min, median and max of each figure."""
-    error = choose(ERROR_FUNCTIONS, opts.error, "error_function")
+    error = ERROR_FUNCTIONS[opts.error]
     print("\nTraining one network per seed (the error after the last epoch)")
     print(seed_row("seed", (error.label, "train acc", "test acc")))
     figures = []  # (error, train accuracy, test accuracy) of each seed that finished
     for seed in opts.seeds:
-        net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, hidden_activation=nn.hidden.name,
-                       init_range=nn.init_range)
+        net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, **network_options(opts))
         if loaded is not None:  # each seed starts there, and shuffles its own way
             net.setWeights(loaded)
         try:
-            net.train(trainData, opts.epochs, opts.lr, **training_options(opts), print_every=0)
+            net.train(trainData, opts.epochs, opts.lr, **dict(training_options(opts), print_every=0))
         except DivergenceError as e:
             print(seed_row(seed, ["diverged in epoch %d" % e.epoch]), flush=True)
             continue
@@ -1438,341 +1404,11 @@ def seed_row(first, cells):
     return "%6s" % first + "".join(" %10s" % c for c in cells)
 
 
-# ----------------------------------------------------------------------------------------
-# Command-line options: the article's settings are the defaults
-# ----------------------------------------------------------------------------------------
-
-class OptionParser(argparse.ArgumentParser):
-    """argparse, but a bad option ends in one short line (see cli) instead of the usage."""
-
-    def error(self, message):
-        """Raise DataError with argparse's message, long values shortened."""
-        raise DataError(shorten(message, 160) + " (--help lists the options)")
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """argparse's help with each default, but for switches and options that default to off."""
-
-    def _get_help_string(self, action):
-        if action.default is None or action.nargs == 0:  # --plot, --confusion, ...
-            return action.help
-        return super()._get_help_string(action)
-
-
-def parse_options(argv=None):
-    """Return the command-line options; raise DataError for a bad one."""
-    p = OptionParser(
-        prog="nn_backprop.py",
-        description="Train a one-hidden-layer network by back-propagation; with no options, "
-                    "the article's Iris demo.",
-        formatter_class=HelpFormatter)
-    g = p.add_argument_group("data and network")
-    g.add_argument("--train", type=file_name, metavar="PATH",
-                   default=HERE / "irisTrainData.txt",
-                   help="training data: comma-separated, inputs then one-hot targets")
-    g.add_argument("--test", type=file_name, metavar="PATH", default=HERE / "irisTestData.txt",
-                   help="test data, with the same columns as the training data")
-    g.add_argument("--inputs", type=whole(1), metavar="N", default=4,
-                   help="number of input columns; the remaining columns are the targets")
-    g.add_argument("--hidden", type=whole(1), metavar="N", default=5,
-                   help="number of hidden nodes")
-    g.add_argument("--activation", type=one_of(HIDDEN_ACTIVATIONS),
-                   choices=list(HIDDEN_ACTIVATIONS), default="tanh",
-                   help="hidden-node activation function")
-    g.add_argument("--init-range", type=positive_real, metavar="F", default=0.01,
-                   help="initial weights are drawn from [-F, F)")
-    g.add_argument("--engine", type=one_of(ENGINES), choices=list(ENGINES), default="loops",
-                   help="loops = the article's element loops; matrix = the same algorithm "
-                        "with NumPy array operations")
-    seeds = g.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=whole(0), metavar="N", default=3,
-                       help="seed of the random numbers (initial weights, then shuffles)")
-    seeds.add_argument("--seeds", type=seed_list, metavar="LIST",
-                       help="train once per seed, e.g. 1-20 or 1,3,8, and print each seed's "
-                            "figures and their mean, min, median and max")
-    g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=whole(0), metavar="N", default=50,
-                   help="passes over the training data; 0 scores the starting weights")
-    g.add_argument("--lr", type=positive_real, metavar="F", default=0.05,
-                   help="learning rate")
-    g.add_argument("--error", type=one_of(ERROR_FUNCTIONS), choices=list(ERROR_FUNCTIONS),
-                   default="mse",
-                   help="error to minimize: mse = the article's output signal, mse-exact = "
-                        "the exact gradient of the squared error, cross-entropy = -sum t ln o")
-    g.add_argument("--optimizer", type=one_of(OPTIMIZERS), choices=list(OPTIMIZERS),
-                   default="sgd", help="the update rule: " + "; ".join(
-                       "%s = %s" % item for item in OPTIMIZERS.items()))
-    g.add_argument("--momentum", type=momentum_factor, metavar="F", default=0.0,
-                   help="momentum factor in [0, 1)")
-    g.add_argument("--momentum-rule", type=one_of(MOMENTUM_RULES),
-                   choices=list(MOMENTUM_RULES), default="classical",
-                   help="classical: v = F*v - lr*g; w = w + v. one-step (the author's "
-                        "momentum article): d = -lr*g; w = w + d + F*(previous d)")
-    g.add_argument("--batch-size", type=whole(1), metavar="N", default=1,
-                   help="items per weight update (the mean of their gradients); 1 = online")
-    g.add_argument("--no-shuffle", dest="shuffle", action="store_false",
-                   help="visit the training items in file order every epoch (the article "
-                        "shuffles them)")
-    g.add_argument("--print-every", type=whole(0), metavar="N", default=10,
-                   help="print the training error every N epochs; 0 prints none")
-    g = p.add_argument_group("learning aids (one run)")
-    g.add_argument("--trace", type=whole(0), metavar="N", default=0,
-                   help="print every intermediate value of the first N training steps")
-    g.add_argument("--explain", action="store_true",
-                   help="with --trace: under each traced step, every value it computed as "
-                        "its formula, the formula with the numbers in, and the result")
-    g.add_argument("--diagram", type=file_name, metavar="PATH",
-                   help="draw the network as a .png, .pdf or .svg file (needs matplotlib): "
-                        "each weight an edge; with --trace, the first traced step's values, "
-                        "signals and gradients; else the trained weights")
-    g.add_argument("--check-gradients", action="store_true",
-                   help="before training, compare the gradients training uses with central "
-                        "differences of the error on the first training row")
-    g.add_argument("--confusion", action="store_true",
-                   help="after training, print the confusion matrices and the misclassified "
-                        "test items")
-    g.add_argument("--plot", type=file_name, metavar="PATH",
-                   help="write the error and accuracies per epoch as a .png, .pdf or .svg "
-                        "file (needs matplotlib)")
-    g = p.add_argument_group("weights files")
-    g.add_argument("--save-weights", type=file_name, metavar="PATH",
-                   help="after training, write the weights, one number per line")
-    g.add_argument("--load-weights", type=file_name, metavar="PATH",
-                   help="start from these weights instead of the random ones")
-    opts = p.parse_args(argv)
-    if opts.optimizer == "adam" and opts.momentum:
-        p.error("argument --momentum: not with --optimizer adam, which keeps its own moments")
-    if opts.explain and not opts.trace:
-        p.error("argument --explain: give --trace N too (the steps to explain)")
-    if opts.momentum_rule != "classical" and not opts.momentum:
-        p.error("argument --momentum-rule: give a --momentum factor too (0 means no momentum)")
-    one_run = [name for name, value in (("--trace", opts.trace), ("--plot", opts.plot),
-                                        ("--diagram", opts.diagram),
-                                        ("--check-gradients", opts.check_gradients),
-                                        ("--confusion", opts.confusion),
-                                        ("--save-weights", opts.save_weights)) if value]
-    if opts.seeds and one_run:
-        p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
-                % one_run[0])
-    for path in (opts.train, opts.test):
-        if path in IRIS_FILES and not path.exists():  # an install without -e copies the script only
-            raise DataError("the Iris files are not beside the script (%s): install it with "
-                            "pip install -e . from a clone, or give --train and --test"
-                            % shorten(str(HERE), 60))
-    return opts
-
-
-ENGINES = {"loops": "NeuralNetwork", "matrix": "MatrixNeuralNetwork"}
-IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
-
-
-WHOLE = re.compile(r"[+-]?[0-9]+")  # blanks aside, as plain_number reads a number
-
-
-def whole(lowest):
-    """Return an argparse type for whole numbers no smaller than lowest (None: any)."""
-    def convert(text):
-        try:  # int() alone would take 1_000 and other digits than 0-9
-            value = int(text) if WHOLE.fullmatch(text.strip()) else None
-        except ValueError:  # beyond the 4300 digits int() converts
-            value = None
-        if value is None:
-            raise argparse.ArgumentTypeError("%r is not a whole number" % shorten(text))
-        if lowest is not None and value < lowest:
-            raise argparse.ArgumentTypeError("%s is below %d" % (shorten(text), lowest))
-        return value
-    return convert
-
-
-MOST_SEEDS = 10000  # what --seeds accepts at most
-
-
-def seed_list(text):
-    """Return the seeds of '1-20', '1,3,8' or '1-5,9' as a list (argparse type)."""
-    seeds = []
-    for part in text.split(","):
-        low, dash, high = part.strip().partition("-")
-        ends = [whole(0)(low)] + ([whole(0)(high)] if dash else [])
-        if ends[-1] < ends[0]:
-            raise argparse.ArgumentTypeError("%r: a range goes from low to high" % shorten(part))
-        if len(seeds) + ends[-1] - ends[0] >= MOST_SEEDS:
-            raise argparse.ArgumentTypeError("%s: at most %d seeds" % (shorten(text), MOST_SEEDS))
-        seeds += range(ends[0], ends[-1] + 1)
-    if len(set(seeds)) < len(seeds):
-        raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
-    return seeds
-
-
-def real(text):
-    """Return text as a float, or raise argparse's error naming it (shortened)."""
-    value = plain_number(text)
-    if value is None:
-        raise argparse.ArgumentTypeError("%r is not a number" % shorten(text))
-    return value
-
-
-def positive_real(text):
-    """Return text as a positive, finite float (argparse type)."""
-    value = real(text)
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError("%s is not a positive finite number" % shorten(text))
-    return value
-
-
-def momentum_factor(text):
-    """Return text as a float in [0, 1) (argparse type)."""
-    value = real(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError("%s is not in [0, 1)" % shorten(text))
-    return value
-
-
-def one_of(table):
-    """Return an argparse type for the names in table."""
-    def convert(text):
-        if text not in table:
-            raise argparse.ArgumentTypeError("%r is not one of %s"
-                                             % (shorten(text), ", ".join(table)))
-        return text
-    return convert
-
-
-def file_name(text):
-    """Return text as a Path (argparse type); an empty name is refused."""
-    if not text:
-        raise argparse.ArgumentTypeError("the file name is empty")
-    if text.endswith(("/", os.sep)):  # Path would drop the slash and name a file
-        raise argparse.ArgumentTypeError("%s ends in %s, which names a folder; name a file"
-                                         % (shorten(text, 60), text[-1]))
-    return Path(text)
-
-
-def describe_data(opts):
-    """Return 'Iris' for the article's files, else the two file names."""
-    if (opts.train, opts.test) == IRIS_FILES:
-        return "Iris"
-    return "%s and %s as" % (opts.train, opts.test)
-
-
-def format_rate(learnRate):
-    """Return the learning rate as the article prints it (0.050), or in full if finer."""
-    return "%0.3f" % learnRate if round(learnRate, 3) == learnRate else repr(learnRate)
-
-
-def training_options(opts):
-    """Return the keyword arguments of train that the options set, but for the observers."""
-    return dict(momentum=opts.momentum, momentum_rule=opts.momentum_rule,
-                batch_size=opts.batch_size, error_function=opts.error,
-                optimizer=opts.optimizer, shuffle=opts.shuffle)
-
-
-def describe_variations(opts):
-    """Return a 'Setting ...' line for each option that differs from the article."""
-    lines = []
-    if opts.init_range != 0.01:
-        lines.append("Setting initial weights in [-%r, %r)" % (opts.init_range, opts.init_range))
-    if opts.activation != "tanh":
-        lines.append("Setting hidden activation = " + opts.activation)
-    if opts.error != "mse":
-        lines.append("Setting error function = " + opts.error)
-    if opts.optimizer != "sgd":
-        lines.append("Setting optimizer = " + opts.optimizer)
-    if opts.momentum != 0.0:
-        lines.append("Setting momentum = " + repr(opts.momentum))
-    if opts.momentum_rule != "classical":
-        lines.append("Setting momentum rule = " + opts.momentum_rule)
-    if opts.batch_size != 1:
-        lines.append("Setting batch size = " + str(opts.batch_size))
-    if opts.engine != "loops":
-        lines.append("Setting engine = " + opts.engine)
-    if not opts.shuffle:
-        lines.append("Setting shuffle = off (the items in file order)")
-    if opts.load_weights:
-        lines.append("Starting from the weights in " + str(opts.load_weights))
-    if opts.seeds:
-        lines.append("Setting seeds = %s (%d networks)" % (describe_seeds(opts.seeds),
-                                                           len(opts.seeds)))
-    return lines
-
-
-def describe_seeds(seeds):
-    """Return seeds as '1-20' or '1, 3, 8' ('1-5, 9': runs of neighbours joined)."""
-    runs = []  # [first, last] of each run of consecutive seeds
-    for seed in seeds:
-        if runs and seed == runs[-1][1] + 1:
-            runs[-1][1] = seed
-        else:
-            runs.append([seed, seed])
-    return ", ".join("%d" % a if a == b else "%d-%d" % (a, b) for a, b in runs)
-
-
-# ----------------------------------------------------------------------------------------
-# Weights files: one number per line in getWeights order, after a '#' line naming the
-# network's shape. 9 significant digits are enough to give back every float32 exactly.
-# ----------------------------------------------------------------------------------------
-
-def weights_header(nn):
-    """Return the first line of a weights file for network nn."""
-    return "# nn_backprop weights %d-%d-%d, in getWeights order" % (nn.ni, nn.nh, nn.no)
-
-
-def weights_text(nn):
-    """Return the weights of nn as the text of a weights file."""
-    return "\n".join([weights_header(nn)] + ["%.9g" % w for w in nn.getWeights()]) + "\n"
-
-
-def save_weights(path, nn):
-    """Write the weights of nn to path (through a temporary file and a rename)."""
-    write_files({path: weights_text(nn).encode()})
-
-
-def load_weights(path, shape):
-    """Return the weights in file path as float32, checked against shape, the (ni, nh, no)
-    of the network they are for; None if path is None."""
-    if path is None:
-        return None
-    lines = read_lines(path)
-    name = "%d-%d-%d" % tuple(shape)  # as the header writes it
-    first_line = 1
-    if lines[0].lstrip().startswith("#"):  # the header save_weights writes, or a note
-        saved = re.search(r"nn_backprop weights (\d+-\d+-\d+)", lines[0])
-        if saved and saved.group(1) != name:
-            raise DataError("%s: weights of a %s network; this one is %s"
-                            % (path, saved.group(1), name))
-        lines, first_line = lines[1:], 2
-    if not lines:
-        raise DataError("%s: holds no weights, only a '#' line" % path)
-    values = [parse_weight(path, n, line) for n, line in enumerate(lines, first_line)]
-    with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
-        weights = np.float32(values).reshape(-1, 1)
-    check_finite(path, weights, first_line)
-    tw = NeuralNetwork.totalWeights(*shape)
-    if len(weights) != tw:
-        raise DataError("%s: holds %d weights; a %s network has %d"
-                        % (path, len(weights), name, tw))
-    return weights[:, 0]
-
-
-def parse_weight(path, line_number, line):
-    """Return the one number on a line of a weights file, or raise DataError."""
-    where = "%s, line %d" % (path, line_number)
-    if line.lstrip().startswith("#"):
-        raise DataError(where + ": a '#' line; only the first line may be one")
-    fields = line.split(",")
-    if len(fields) != 1:
-        raise DataError(where + ": %d values; a weights file holds one number per line"
-                        % len(fields))
-    value = plain_number(line)
-    if value is None:
-        raise DataError(where + ": %r is not a number" % shorten(line.strip(" \t")))
-    return value
-
-
-# ----------------------------------------------------------------------------------------
-# Checks at the boundaries: files in, options, the Python API's arguments, files out. A
-# problem ends the run with one line on stderr and exit status 2 (see cli), so the
-# algorithm above never sees bad input.
-# ----------------------------------------------------------------------------------------
+# ========================================================================================
+# The boundary: what comes in (options, files, the API's arguments) is checked here, each
+# limit once, and what goes out is written here, all or none. A problem ends the run with
+# one line on stderr and exit status 2 (see cli), so the algorithm above never sees it.
+# ========================================================================================
 
 class DataError(ValueError):
     """A data or weights file, or an option, that cannot be used; the message says where."""
@@ -1787,289 +1423,137 @@ class DivergenceError(ArithmeticError):
                          "infinite); try a smaller learning rate (--lr)" % epoch)
 
 
-LINE_END = re.compile(r"\r\n|\r|\n")  # what ends a line in an editor; nothing else does
+# ----------------------------------------------------------------------------------------
+# Numbers and their limits: one rule for what a number is, in files and options alike, and
+# one table of what each argument accepts, for the command line and the API alike
+# ----------------------------------------------------------------------------------------
+
+NUMBER = r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))\s*"
+IS_NUMBER = re.compile(NUMBER)  # a plain decimal number, blanks (str.strip's) around it
+IS_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
+IS_ROW = re.compile(NUMBER + "(?:," + NUMBER + ")*")  # a line of a data file
 
 
-def read_lines(path):
-    """Return the lines of a text file, without trailing blank lines; raise DataError if none.
+def plain_number(text, whole=False):
+    """Return text as a float (an int if whole) if it is a plain decimal number, else None.
 
-    The file is read a megabyte at a time and refused as soon as it cannot be data: NUL
-    bytes, bytes that are not UTF-8, or more than a fifth of the free memory.
-    """
-    limit = available_memory() // 5
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    parts, size = [], 0
+    So 6_9 and digits other than 0-9 are no numbers (Python's float takes both), and a
+    blank is what str.strip takes for one (NumPy's parser agrees)."""
+    if not (IS_WHOLE if whole else IS_NUMBER).fullmatch(text):
+        return None
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    raise DataError("%s: more than %s, a fifth of the free memory; a data file "
-                                    "must be smaller" % (path, megabytes(limit)))
-                if b"\0" in chunk:
-                    raise DataError("%s: not a text file (it holds NUL bytes)" % path)
-                parts.append(decoder.decode(chunk))
-            parts.append(decoder.decode(b"", final=True))
-    except IsADirectoryError:
-        raise DataError("%s: is a folder, not a file" % path) from None
-    except OSError as e:
-        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
-    except UnicodeDecodeError:
-        raise DataError("%s: not a text file (it is not UTF-8 text)" % path) from None
-    lines = LINE_END.split("".join(parts))
-    while lines and not lines[-1].strip():  # blank lines at the end are harmless
-        lines.pop()
-    if not lines:
-        raise DataError("%s: holds no data" % path)
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            raise DataError("%s, line %d: blank line between rows of data" % (path, n))
-    return lines
+        return int(text) if whole else float(text.strip())
+    except ValueError:  # beyond the 4300 digits int() converts
+        return None
 
 
-def parse_lines(path, lines, first_line=1):
-    """Return comma-separated lines as a float32 matrix, or raise DataError at the first fault."""
-    rows = []
-    for n, line in enumerate(lines, first_line):
-        fields = line.split(",")
-        if rows and len(fields) != len(rows[0]):
-            raise DataError("%s, line %d: %d values, but line %d has %d"
-                            % (path, n, len(fields), first_line, len(rows[0])))
-        rows.append([parse_number(path, n, c, field, line) for c, field in enumerate(fields, 1)])
-    with np.errstate(over="ignore"):  # beyond float32's range: check_finite names the line
-        return np.float32(rows).reshape(len(rows), -1)
+class Limit(NamedTuple):
+    """What a number argument accepts: whole numbers or any, the test of its range, in words."""
+
+    whole: bool
+    accepts: Callable
+    words: str
 
 
-NUMBER = re.compile(r"[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
-                    r"|(?i:nan|inf|infinity))")  # what a data value may be, blanks aside
-PLAIN_TEXT = re.compile(r"[0-9eE+\-., \t]*")  # a line NumPy's parser may read
+def at_least(lowest):
+    """Return the Limit of whole numbers no smaller than lowest."""
+    return Limit(True, lambda v: v >= lowest, "a whole number of at least %d" % lowest)
 
 
-def plain_number(text):
-    """Return text as a float if it is a plain decimal number, with any blanks (str.strip's)
-    around it, else None. So 6_9 is no number (Python's float takes it as 69), and \\x1c
-    is a blank (NumPy's parser takes it as one, float does not): the two parsers agree."""
-    return float(text.strip()) if NUMBER.fullmatch(text.strip()) else None
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+LIMITS = {  # the number arguments of the API, and the options that set them
+    "numInput": at_least(1), "numHidden": at_least(1), "numOutput": at_least(1),
+    "seed": at_least(0),  # random.Random(-1) would give the stream of seed 1
+    "init_range": Limit(False, lambda v: 0 < v <= FLOAT32_MAX,
+                        "a positive number of at most %.4g (float32's largest)" % FLOAT32_MAX),
+    "maxEpochs": at_least(0), "batch_size": at_least(1), "print_every": at_least(0),
+    "steps": at_least(0),
+    "learnRate": Limit(False, lambda v: v > 0 and is_finite(v), "a positive finite number"),
+    "momentum": Limit(False, lambda v: 0 <= v < 1, "a number in [0, 1)"),
+}
+COMBINATIONS = [  # (fault, the argument at fault, why): both the command line and the API
+    (lambda a: a["optimizer"] == "adam" and a["momentum"], "momentum",
+     "not with {optimizer} adam, which keeps its own moments"),
+    (lambda a: a["momentum_rule"] != "classical" and not a["momentum"], "momentum_rule",
+     "give a {momentum} factor too (0 means no momentum)"),
+]
 
 
-def parse_number(path, line_number, column, field, line):
-    """Return field as a float, or raise DataError naming where it is and what is wrong."""
-    value = plain_number(field)
-    if value is not None:
-        return value
-    where = "%s, line %d, column %d" % (path, line_number, column)
-    if not field.strip():
-        raise DataError(where + ": empty value")
-    if "," not in line and any(is_row_of_numbers(line.split(sep)) for sep in ";\t |"):
-        raise DataError(where + ": %r is not a number; separate values with commas"
-                        % shorten(field))
-    if line_number == 1:
-        raise DataError(where + ": %r is not a number (a header line? the file must hold only "
-                        "numbers)" % shorten(field))
-    raise DataError(where + ": %r is not a number" % shorten(field))
+def check_number(name, value, limit):
+    """Raise TypeError (not a number of the kind) or ValueError (out of range) naming name."""
+    kind = is_whole(value) if limit.whole else is_real(value)
+    if not (kind and limit.accepts(value)):
+        raise (ValueError if kind else TypeError)(
+            "%s must be %s, not %s" % (name, limit.words, describe(value)))
 
 
-def is_row_of_numbers(fields):
-    """Return whether fields hold two or more numbers and nothing else but blanks."""
-    values = [f for f in fields if f.strip()]
-    return len(values) > 1 and all(plain_number(f) is not None for f in values)
+def check_combinations(arguments, names):
+    """Raise ValueError for the first rule of COMBINATIONS that arguments break; names
+    gives each argument's name in the message (its option, or itself)."""
+    for fault, name, why in COMBINATIONS:
+        if fault(arguments):
+            raise ValueError("%s: %s" % (names[name], why.format(**names)))
 
 
-def shorten(text, most=30):
-    """Return text cut to at most characters, for an error message."""
-    return text if len(text) <= most else text[:most] + "..."
+CHOICES = {"hidden_activation": HIDDEN_ACTIVATIONS, "error_function": ERROR_FUNCTIONS,
+           "optimizer": OPTIMIZERS, "momentum_rule": MOMENTUM_RULES}  # the names each takes
 
 
-def megabytes(size):
-    """Return a size in bytes as '12.3 MB' (or '4.5 GB'), for a message."""
-    if size >= 1e9:
-        return ("%.1f GB" if size < 1e12 else "%.3g GB") % (size / 1e9)
-    return "%.1f MB" % (size / 1e6)
+def check_arguments(nn, arguments):
+    """Raise TypeError or ValueError naming the first argument of a NeuralNetwork method
+    (its locals()) that cannot be used: numbers by LIMITS, names by their tables, data by
+    check_data, then the rules of COMBINATIONS and the memory a new network needs."""
+    for name, value in arguments.items():
+        if name in LIMITS:
+            check_number(name, value, LIMITS[name])
+        elif name in CHOICES:
+            choose(CHOICES[name], value, name)
+        elif name in ("trainData", "tdata"):
+            check_data(nn, value, name)
+        elif name in ("on_epoch", "on_step") and not (value is None or callable(value)):
+            raise TypeError("%s must be a function or None, not %s" % (name, describe(value)))
+        elif name == "shuffle" and not isinstance(value, (bool, np.bool_)):
+            raise TypeError("shuffle must be True or False, not %s" % describe(value))
+        elif name == "dtype" and value not in (np.float32, np.float64):
+            raise ValueError("dtype must be np.float32 or np.float64, not %s" % describe(value))
+    if "optimizer" in arguments:  # train
+        check_combinations(arguments, {name: name for name in arguments})
+    if "numInput" in arguments:  # a new network: does it fit?
+        sizes = [arguments[n] for n in ("numInput", "numHidden", "numOutput")]
+        needed = memory_needed(*sizes, itemsize=np.dtype(arguments["dtype"]).itemsize)
+        if needed > available_memory():
+            value, name = max(zip(sizes, ("numInput", "numHidden", "numOutput")))
+            raise ValueError("%s %s: the network would need about %s of memory, more than the "
+                             "%s free" % (name, value if value < 10**15 else "of %d digits"
+                                          % len(str(value)), megabytes(needed),
+                                          megabytes(available_memory())))
 
 
-def available_memory():
-    """Return the bytes of memory free for this run (MemAvailable on Linux)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 34  # unknown: assume 16 GB
+def choose(table, name, argument):
+    """Return table[name]; raise ValueError naming argument and the valid names if none."""
+    if isinstance(name, str) and name in table:
+        return table[name]
+    raise ValueError("%s must be one of %s, not %s"
+                     % (argument, ", ".join(repr(n) for n in table), shorten(repr(name))))
 
 
-def check_finite(path, matrix, first_line=1):
-    """Return matrix if every value is a finite float32, else raise DataError at the first."""
-    bad = np.argwhere(~np.isfinite(matrix))
+def check_data(nn, data, name):
+    """Raise TypeError or ValueError unless data is a non-empty 2-D array of finite numbers
+    whose columns are nn's inputs and then its targets."""
+    if (not isinstance(data, np.ndarray) or isinstance(data, np.matrix) or data.ndim != 2
+            or data.dtype.kind not in "biuf"):
+        raise TypeError("%s must be a 2-D NumPy array of numbers (a row per item: inputs, then "
+                        "targets), not %s" % (name, describe(data)))
+    if len(data) == 0:
+        raise ValueError("%s holds no rows" % name)
+    if data.shape[1] != nn.ni + nn.no:
+        raise ValueError("%s has %d columns; a %d-%d-%d network needs %d: %d inputs, then %d "
+                         "targets" % (name, data.shape[1], nn.ni, nn.nh, nn.no, nn.ni + nn.no,
+                                      nn.ni, nn.no))
+    bad = np.argwhere(~np.isfinite(data))
     if len(bad):
-        row, column = bad[0]
-        raise DataError("%s, line %d, column %d: not a finite float32 number (NaN, infinity or "
-                        "beyond 3.4e38)" % (path, first_line + row, column + 1))
-    return matrix
-
-
-def check_options(opts, trainData, testData):
-    """Raise DataError unless the data suit the options and every output can be written."""
-    columns = trainData.shape[1]
-    if opts.inputs >= columns:
-        raise DataError("--inputs %d: %s has %d columns, which leaves no target columns"
-                        % (opts.inputs, opts.train, columns))
-    if testData.shape[1] != columns:
-        raise DataError("%s has %d columns, but the training data %s has %d"
-                        % (opts.test, testData.shape[1], opts.train, columns))
-    for path, data in ((opts.train, trainData), (opts.test, testData)):
-        targets = data[:, opts.inputs:]
-        one_hot = np.all((targets == 0) | (targets == 1), axis=1) & (targets.sum(axis=1) == 1)
-        if not one_hot.all():
-            n = int(np.argmin(one_hot))
-            raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
-                            % (path, n + 1, opts.inputs + 1, columns,
-                               shorten(",".join("%g" % v for v in targets[n]), 40)))
-    check_memory(opts, columns - opts.inputs, len(trainData))
-    check_outputs(opts)
-    drawn = [option for option, path in (("--plot", opts.plot), ("--diagram", opts.diagram))
-             if path]
-    if drawn:
-        try:
-            import matplotlib  # noqa: F401  (only --plot and --diagram need it)
-        except ImportError:
-            raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone "
-                            "(or pip install matplotlib)" % drawn[0]) from None
-
-
-def check_memory(opts, numOutput, numTrainItems):
-    """Raise DataError if the network and its training would not fit in the free memory."""
-    tw = NeuralNetwork.totalWeights(opts.inputs, opts.hidden, numOutput)
-    # float32 copies of all weights: the weights, the drawn ones, a step's gradients, a
-    # getWeights copy, the update's buffer, momentum or Adam; the loops engine keeps each
-    # item's gradients until its batch is averaged
-    batch = min(opts.batch_size, numTrainItems)  # a batch never holds more than the rows
-    copies = 8 + (batch if opts.engine == "loops" else 0)
-    needed = 4 * (copies * tw + 6 * batch * (opts.inputs + opts.hidden + numOutput))
-    if needed > available_memory():
-        raise DataError("--hidden %d with --inputs %d: a %d-%d-%d network has %s weights and "
-                        "would need about %s of memory, more than the %s free"
-                        % (opts.hidden, opts.inputs, opts.inputs, opts.hidden, numOutput,
-                           "{:,}".format(tw), megabytes(needed), megabytes(available_memory())))
-
-
-PLOT_FORMATS = (".png", ".pdf", ".svg")
-
-
-def check_outputs(opts):
-    """Raise DataError unless each output is a new or regular file in a folder that can be
-    written, and no output is another output or a file the run reads."""
-    reads = [("--train", opts.train), ("--test", opts.test),
-             ("--load-weights", opts.load_weights), ("the script", Path(__file__))]
-    outputs = [("--save-weights", opts.save_weights), ("--plot", opts.plot),
-               ("--diagram", opts.diagram)]
-    checked = []
-    for option, path in outputs:
-        if path is None:
-            continue
-        check_output_path(option, path)
-        if option != "--save-weights" and path.suffix.lower() not in PLOT_FORMATS:
-            raise DataError("%s %s: name a .png, .pdf or .svg file" % (option, path))
-        for other, other_path in reads + checked:
-            if other_path is not None and same_file(path, other_path):
-                raise DataError("%s %s: is also %s; the run never writes a file it reads "
-                                "or writes twice" % (option, path, other))
-        checked.append((option, path))
-
-
-STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
-
-
-def check_output_path(option, path):
-    """Raise DataError unless path can be written as a new or replaced regular file that is
-    not behind one of the run's own standard streams."""
-    if not os.path.isabs(path):
-        try:
-            os.getcwd()
-        except FileNotFoundError:  # a relative name has nowhere to go
-            raise DataError("%s %s: the current folder no longer exists; cd to one that does"
-                            % (option, path)) from None
-    try:
-        info = os.stat(path)  # through symlinks, as writing would go
-    except (FileNotFoundError, NotADirectoryError):
-        info = None  # a new file (the folder is checked below)
-    except OSError as e:
-        if e.errno != errno.ENAMETOOLONG:  # (that one is named below)
-            raise DataError("%s %s: cannot use it: %s" % (option, path, e.strerror)) from None
-        info = None
-    if info and stat.S_ISDIR(info.st_mode):
-        raise DataError("%s %s: is a folder; name a file" % (option, path))
-    if info and not stat.S_ISREG(info.st_mode):
-        raise DataError("%s %s: is a %s, not a regular file; the run replaces regular files "
-                        "only" % (option, path, file_kind(info.st_mode)))
-    for fd, stream in STREAMS.items():  # e.g. /dev/stdout while the output goes to a log
-        if info and same_stream(info, fd):
-            raise DataError("%s %s: is the file behind this run's %s; the run never replaces "
-                            "it" % (option, path, stream))
-    folder, name = os.path.split(os.path.realpath(path))  # a new file, or the one replaced
-    if not os.path.exists(folder):
-        raise DataError("%s %s: the folder %s does not exist" % (option, path, folder))
-    if not os.path.isdir(folder):
-        raise DataError("%s %s: %s is not a folder" % (option, path, folder))
-    longest = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
-    if len(os.fsencode(name)) > longest:
-        raise DataError("%s %s: the name is longer than the %d bytes this file system allows"
-                        % (option, shorten(str(path), 60), longest))
-    if not os.access(folder, os.W_OK):
-        raise DataError("%s %s: cannot write in the folder %s" % (option, path, folder))
-
-
-def file_kind(mode):
-    """Return what a file that is not a regular file or a folder is, for a message."""
-    kinds = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-             (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"))
-    return next((kind for test, kind in kinds if test(mode)), "special file")
-
-
-def same_stream(info, fd):
-    """Return whether the file of os.stat result info is open as file descriptor fd."""
-    try:
-        return os.path.samestat(info, os.fstat(fd))
-    except OSError:  # fd is closed
-        return False
-
-
-def same_file(a, b):
-    """Return whether paths a and b name one file, through symlinks and hard links."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def check_network(numInput, numHidden, numOutput, seed, init_range, dtype):
-    """Raise TypeError or ValueError naming the first argument of NeuralNetwork that cannot
-    be used: sizes and the seed are whole numbers (sizes at least 1, the seed at least 0),
-    init_range a positive finite number, dtype float32 or float64."""
-    for name, value, lowest in (("numInput", numInput, 1), ("numHidden", numHidden, 1),
-                                ("numOutput", numOutput, 1), ("seed", seed, 0)):
-        if not is_whole(value):
-            raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
-        if value < lowest:  # random.Random(-1) would give the stream of seed 1
-            raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
-    if not (is_finite(init_range) and init_range > 0):
-        raise ValueError("init_range must be a positive finite number, not %s"
-                         % describe(init_range))
-    if dtype not in (np.float32, np.float64):
-        raise ValueError("dtype must be np.float32 or np.float64, not %s" % describe(dtype))
-    needed = 8 * NeuralNetwork.totalWeights(numInput, numHidden, numOutput) * np.dtype(
-        dtype).itemsize  # as check_memory counts the copies of the weights
-    if needed > available_memory():
-        name, value = max((("numInput", numInput), ("numHidden", numHidden),
-                           ("numOutput", numOutput)), key=lambda size: size[1])
-        raise ValueError("%s %s: the network would need about %s of memory, more than the %s "
-                         "free" % (name, value if value < 10**15 else "of %d digits"
-                                   % len(str(value)), megabytes(needed),
-                                   megabytes(available_memory())))
+        raise ValueError("%s[%d, %d] is not a finite number (NaN or infinity)"
+                         % (name, bad[0][0], bad[0][1]))
 
 
 def check_weights(nn, weights):
@@ -2093,45 +1577,28 @@ def check_weights(nn, weights):
     return values
 
 
-def check_data(nn, data, name):
-    """Raise TypeError or ValueError unless data is a non-empty 2-D array of numbers whose
-    columns are nn's inputs and then its targets."""
-    if (not isinstance(data, np.ndarray) or isinstance(data, np.matrix) or data.ndim != 2
-            or data.dtype.kind not in "biuf"):
-        raise TypeError("%s must be a 2-D NumPy array of numbers (a row per item: inputs, then "
-                        "targets), not %s" % (name, describe(data)))
-    if len(data) == 0:
-        raise ValueError("%s holds no rows" % name)
-    if data.shape[1] != nn.ni + nn.no:
-        raise ValueError("%s has %d columns; a %d-%d-%d network needs %d: %d inputs, then %d "
-                         "targets" % (name, data.shape[1], nn.ni, nn.nh, nn.no, nn.ni + nn.no,
-                                      nn.ni, nn.no))
-    bad = np.argwhere(~np.isfinite(data))
-    if len(bad):
-        raise ValueError("%s[%d, %d] is not a finite number (NaN or infinity)"
-                         % (name, bad[0][0], bad[0][1]))
+def memory_needed(numInput, numHidden, numOutput, batch=1, loops=True, itemsize=4):
+    """Return the bytes a network and its training need: 8 copies of the weights (the
+    weights, the drawn ones, a step's gradients, a getWeights copy, the update's buffer,
+    momentum or Adam's two), a step's node values, and on the loops engine each item's
+    gradients until its batch is averaged."""
+    tw = NeuralNetwork.totalWeights(numInput, numHidden, numOutput)
+    copies = 8 + (batch if loops else 0)
+    return itemsize * (copies * tw + 6 * batch * (numInput + numHidden + numOutput))
 
 
-def check_training(nn, trainData, maxEpochs, learnRate, momentum, batch_size, print_every,
-                   on_epoch, on_step, shuffle):
-    """Raise TypeError or ValueError naming the first argument of train that cannot be used."""
-    check_data(nn, trainData, "trainData")
-    for name, value, lowest in (("maxEpochs", maxEpochs, 0), ("batch_size", batch_size, 1),
-                                ("print_every", print_every, 0)):
-        if not is_whole(value):
-            raise TypeError("%s must be a whole number, not %s" % (name, describe(value)))
-        if value < lowest:
-            raise ValueError("%s must be at least %d, not %d" % (name, lowest, value))
-    if not (is_finite(learnRate) and learnRate > 0):
-        raise ValueError("learnRate must be a positive finite number, not %s"
-                         % describe(learnRate))
-    if not (is_real(momentum) and 0 <= momentum < 1):
-        raise ValueError("momentum must be a number in [0, 1), not %s" % describe(momentum))
-    for name, value in (("on_epoch", on_epoch), ("on_step", on_step)):
-        if value is not None and not callable(value):
-            raise TypeError("%s must be a function or None, not %s" % (name, describe(value)))
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError("shuffle must be True or False, not %s" % describe(shuffle))
+def available_memory():
+    """Return the bytes of memory free for this run (MemAvailable on Linux)."""
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f
+                        if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 34  # unknown: assume 16 GB
 
 
 def is_whole(value):
@@ -2160,25 +1627,531 @@ def describe(value):
     return "an int of %d digits" % len(text) if is_whole(value) else "a %s" % type(value).__name__
 
 
+def shorten(text, most=30):
+    """Return text cut to at most characters, for an error message."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def megabytes(size):
+    """Return a size in bytes as '12.3 MB' (or '4.5 GB'), for a message."""
+    if size >= 1e9:
+        return ("%.1f GB" if size < 1e12 else "%.3g GB") % (size / 1e9)
+    return "%.1f MB" % (size / 1e6)
+
+
 # ----------------------------------------------------------------------------------------
-# Files out: every output is written to a temporary file beside it, and only when all of
-# them are written are they renamed into place. A run that fails leaves every file as it
-# was, and no temporary file survives Ctrl-C or SIGTERM.
+# Files in: a text file of comma-separated numbers, checked line by line before NumPy's
+# parser reads it, so that a fault is named by its file, line and column
 # ----------------------------------------------------------------------------------------
 
-def save_outputs(opts, nn, history, traced=()):
-    """Write the files --save-weights, --plot and --diagram ask for, all or none, and say
-    so; traced holds the first traced step and the weights before it, if any."""
-    outputs = {}  # path: (its bytes, what to print)
-    if opts.save_weights:
-        outputs[opts.save_weights] = weights_text(nn).encode(), "Weights saved to "
-    if opts.plot:
-        image = history.plot(opts.plot.suffix.lower()[1:], describe_run(opts, nn))
-        outputs[opts.plot] = image, "Plot written to "
-    if opts.diagram:
-        image = draw_network(nn, opts.diagram.suffix.lower()[1:], describe_run(opts, nn),
-                             *traced[:1])
-        outputs[opts.diagram] = image, "Diagram written to "
+LINE_END = re.compile(r"\r\n|\r|\n")  # what ends a line in an editor; nothing else does
+
+
+def read_lines(path):
+    """Return the lines of a text file, without trailing blank lines; raise DataError if
+    there are none, or for NUL bytes, bytes that are not UTF-8, or more than a fifth of the
+    free memory (read a megabyte at a time, so an endless file is refused early)."""
+    limit, chunks = available_memory() // 5, []
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                if b"\0" in chunk:
+                    raise DataError("%s: not a text file (it holds NUL bytes)" % path)
+                chunks.append(chunk)
+                if len(chunks) << 20 > limit:
+                    raise DataError("%s: more than %s, a fifth of the free memory; a data file "
+                                    "must be smaller" % (path, megabytes(limit)))
+        lines = LINE_END.split(b"".join(chunks).decode("utf-8-sig"))
+    except IsADirectoryError:
+        raise DataError("%s: is a folder, not a file" % path) from None
+    except OSError as e:
+        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+    except UnicodeDecodeError:
+        raise DataError("%s: not a text file (it is not UTF-8 text)" % path) from None
+    while lines and not lines[-1].strip():  # blank lines at the end are harmless
+        lines.pop()
+    if not lines:
+        raise DataError("%s: holds no data" % path)
+    blank = next((n for n, line in enumerate(lines, 1) if not line.strip()), None)
+    if blank:
+        raise DataError("%s, line %d: blank line between rows of data" % (path, blank))
+    return lines
+
+
+def read_matrix(path, lines=None, first_line=1, one_column=False):
+    """Return the comma-separated numbers of file path (or of its lines, the first of them
+    line first_line) as a float32 matrix; raise DataError naming the first fault."""
+    lines = read_lines(path) if lines is None else lines
+    width = 1 if one_column else lines[0].count(",") + 1
+    for n, line in enumerate(lines, first_line):
+        if line.count(",") + 1 != width or not IS_ROW.fullmatch(line):
+            raise DataError(line_fault(path, n, line, width, first_line, one_column))
+    matrix = np.loadtxt(lines, delimiter=",", dtype=np.float32, comments=None, ndmin=2)
+    bad = np.argwhere(~np.isfinite(matrix))
+    if len(bad):
+        raise DataError("%s, line %d, column %d: not a finite float32 number (NaN, infinity or "
+                        "beyond 3.4e38)" % (path, first_line + bad[0][0], bad[0][1] + 1))
+    return matrix
+
+
+def line_fault(path, n, line, width, first_line, one_column):
+    """Return what is wrong with line n of path, a row of width values, for a DataError."""
+    fields, where = line.split(","), "%s, line %d" % (path, n)
+    if one_column and line.lstrip().startswith("#"):
+        return where + ": a '#' line; only the first line may be one"
+    if len(fields) != width:
+        return where + (": %d values; a weights file holds one number per line" % len(fields)
+                        if one_column else ": %d values, but line %d has %d"
+                        % (len(fields), first_line, width))
+    column, field = next((c, f) for c, f in enumerate(fields, 1) if not IS_NUMBER.fullmatch(f))
+    if one_column:
+        return where + ": %r is not a number" % shorten(field.strip(" \t"))
+    where += ", column %d" % column
+    if not field.strip():
+        return where + ": empty value"
+    if "," not in line and any(is_row_of_numbers(line.split(sep)) for sep in ";\t |"):
+        return where + ": %r is not a number; separate values with commas" % shorten(field)
+    if n == 1:
+        return where + ": %r is not a number (a header line? the file must hold only numbers)" \
+            % shorten(field)
+    return where + ": %r is not a number" % shorten(field)
+
+
+def is_row_of_numbers(fields):
+    """Return whether fields hold two or more numbers and nothing else but blanks."""
+    values = [f for f in fields if f.strip()]
+    return len(values) > 1 and all(IS_NUMBER.fullmatch(f) for f in values)
+
+
+# ----------------------------------------------------------------------------------------
+# Weights files: one number per line in getWeights order, after a '#' line naming the
+# network's shape. 9 significant digits are enough to give back every float32 exactly.
+# ----------------------------------------------------------------------------------------
+
+def weights_text(nn):
+    """Return the weights of nn as the text of a weights file."""
+    header = "# nn_backprop weights %d-%d-%d, in getWeights order" % (nn.ni, nn.nh, nn.no)
+    return "\n".join([header] + ["%.9g" % w for w in nn.getWeights()]) + "\n"
+
+
+def save_weights(path, nn):
+    """Write the weights of nn to path (through a temporary file and a rename)."""
+    write_files({path: weights_text(nn).encode()})
+
+
+def load_weights(path, shape):
+    """Return the weights in file path as float32, checked against shape, the (ni, nh, no)
+    of the network they are for; None if path is None."""
+    if path is None:
+        return None
+    lines, name = read_lines(path), "%d-%d-%d" % tuple(shape)  # as the header writes it
+    first_line = 1
+    if lines[0].lstrip().startswith("#"):  # the header weights_text writes, or a note
+        saved = re.search(r"nn_backprop weights (\d+-\d+-\d+)", lines[0])
+        if saved and saved.group(1) != name:
+            raise DataError("%s: weights of a %s network; this one is %s"
+                            % (path, saved.group(1), name))
+        lines, first_line = lines[1:], 2
+    if not lines:
+        raise DataError("%s: holds no weights, only a '#' line" % path)
+    weights = read_matrix(path, lines, first_line, one_column=True)[:, 0]
+    tw = NeuralNetwork.totalWeights(*shape)
+    if len(weights) != tw:
+        raise DataError("%s: holds %d weights; a %s network has %d"
+                        % (path, len(weights), name, tw))
+    return weights
+
+
+# ----------------------------------------------------------------------------------------
+# Command-line options: one table, from which the parser, the run's "Setting" lines, the
+# plot's title and the keyword arguments of the network and of train are all made
+# ----------------------------------------------------------------------------------------
+
+class Option(NamedTuple):
+    """A command-line option: what it reads, its default (the article's) and its help; the
+    API keyword it sets (of NeuralNetwork or train); the line a run prints when it is not
+    the default; whether it shows one run (and so not with --seeds)."""
+
+    flag: str
+    kind: object  # a table of names, "number" (see LIMITS), "path", "switch", "off", "seeds"
+    default: object
+    help: str
+    keyword: str = None
+    setting: str = None  # str.format'ed with the value
+    one_run: bool = False
+
+
+ENGINES = {"loops": NeuralNetwork, "matrix": MatrixNeuralNetwork}
+IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
+NETWORK_KEYWORDS = ("hidden_activation", "init_range")  # those options may set
+TRAINING_KEYWORDS = tuple(NeuralNetwork.train.__kwdefaults__)
+OPTIONS = {  # group: its options, in the order --help lists them
+    "data and network": [
+        Option("--train", "path", IRIS_FILES[0], "training data: comma-separated, inputs then "
+               "one-hot targets"),
+        Option("--test", "path", IRIS_FILES[1], "test data, with the same columns as the "
+               "training data"),
+        Option("--inputs", "number", 4, "number of input columns; the remaining columns are "
+               "the targets", "numInput"),
+        Option("--hidden", "number", 5, "number of hidden nodes", "numHidden"),
+        Option("--activation", HIDDEN_ACTIVATIONS, "tanh", "hidden-node activation function",
+               "hidden_activation", "Setting hidden activation = {}"),
+        Option("--init-range", "number", 0.01, "initial weights are drawn from [-F, F)",
+               "init_range", "Setting initial weights in [-{0!r}, {0!r})"),
+        Option("--engine", ENGINES, "loops", "loops = the article's element loops; matrix = "
+               "the same algorithm with NumPy array operations", None, "Setting engine = {}"),
+        Option("--seed", "number", None, "seed of the random numbers (initial weights, then "
+               "shuffles) (default: 3)", "seed"),
+        Option("--seeds", "seeds", None, "train once per seed, e.g. 1-20 or 1,3,8, and print "
+               "each seed's figures and their mean, min, median and max", None,
+               "Setting seeds = {}")],
+    "training": [
+        Option("--epochs", "number", 50, "passes over the training data; 0 scores the "
+               "starting weights", "maxEpochs"),
+        Option("--lr", "number", 0.05, "learning rate", "learnRate"),
+        Option("--error", ERROR_FUNCTIONS, "mse", "error to minimize: mse = the article's "
+               "output signal, mse-exact = the exact gradient of the squared error, "
+               "cross-entropy = -sum t ln o", "error_function", "Setting error function = {}"),
+        Option("--optimizer", OPTIMIZERS, "sgd", "the update rule: " + "; ".join(
+            "%s = %s" % item for item in OPTIMIZERS.items()), "optimizer",
+            "Setting optimizer = {}"),
+        Option("--momentum", "number", 0.0, "momentum factor in [0, 1)", "momentum",
+               "Setting momentum = {!r}"),
+        Option("--momentum-rule", MOMENTUM_RULES, "classical", "classical: v = F*v - lr*g; "
+               "w = w + v. one-step (the author's momentum article): d = -lr*g; w = w + d + "
+               "F*(previous d)", "momentum_rule", "Setting momentum rule = {}"),
+        Option("--batch-size", "number", 1, "items per weight update (the mean of their "
+               "gradients); 1 = online", "batch_size", "Setting batch size = {}"),
+        Option("--no-shuffle", "off", True, "visit the training items in file order every "
+               "epoch (the article shuffles them)", "shuffle",
+               "Setting shuffle = off (the items in file order)"),
+        Option("--print-every", "number", 10, "print the training error every N epochs; 0 "
+               "prints none", "print_every")],
+    "learning aids (one run)": [
+        Option("--trace", "number", 0, "print every intermediate value of the first N "
+               "training steps", "steps", one_run=True),
+        Option("--explain", "switch", False, "with --trace: under each traced step, every "
+               "value it computed as its formula, the formula with the numbers in, and the "
+               "result"),
+        Option("--diagram", "path", None, "draw the network as a .png, .pdf or .svg file "
+               "(needs matplotlib): each weight an edge; with --trace, the first traced "
+               "step's values, signals and gradients; else the trained weights", one_run=True),
+        Option("--check-gradients", "switch", False, "before training, compare the gradients "
+               "training uses with central differences of the error on the first training "
+               "row", one_run=True),
+        Option("--confusion", "switch", False, "after training, print the confusion matrices "
+               "and the misclassified test items", one_run=True),
+        Option("--plot", "path", None, "write the error and accuracies per epoch as a .png, "
+               ".pdf or .svg file (needs matplotlib)", one_run=True)],
+    "weights files": [
+        Option("--save-weights", "path", None, "after training, write the weights, one number "
+               "per line", one_run=True),
+        Option("--load-weights", "path", None, "start from these weights instead of the "
+               "random ones", None, "Starting from the weights in {}")],
+}
+EVERY_OPTION = [option for group in OPTIONS.values() for option in group]
+
+
+def dest(option):
+    """Return the attribute of the parsed options that option sets: --no-shuffle: shuffle."""
+    return option.flag[2:].replace("no-", "", option.kind == "off").replace("-", "_")
+
+
+class OptionParser(argparse.ArgumentParser):
+    """argparse, but a bad option ends in one short line (see cli) instead of the usage."""
+
+    def error(self, message):
+        """Raise DataError with argparse's message, long values shortened."""
+        raise DataError(shorten(message, 160) + " (--help lists the options)")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with each default, but for switches and options that default to off."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.nargs == 0:  # --plot, --confusion, ...
+            return action.help
+        return super()._get_help_string(action)
+
+
+def parse_options(argv=None):
+    """Return the command-line options; raise DataError for a bad one."""
+    p = OptionParser(prog="nn_backprop.py", formatter_class=HelpFormatter,
+                     description="Train a one-hidden-layer network by back-propagation; with "
+                                 "no options, the article's Iris demo.")
+    for title, options in OPTIONS.items():
+        group = p.add_argument_group(title)
+        for option in options:
+            if option.flag == "--seed":  # --seed or --seeds, not both
+                group = group.add_mutually_exclusive_group()
+            group.add_argument(option.flag, help=option.help, default=option.default,
+                            **parser_settings(option))
+    opts = p.parse_args(argv)
+    opts.seed = 3 if opts.seed is None else opts.seed  # the article's seed
+    try:
+        check_combinations({o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION},
+                           {o.keyword: o.flag for o in EVERY_OPTION if o.keyword})
+    except ValueError as e:
+        p.error("argument " + str(e))
+    if opts.explain and not opts.trace:
+        p.error("argument --explain: give --trace N too (the steps to explain)")
+    one_run = [o.flag for o in EVERY_OPTION if o.one_run and getattr(opts, dest(o))]
+    if opts.seeds and one_run:
+        p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
+                % one_run[0])
+    for path in (opts.train, opts.test):
+        if path in IRIS_FILES and not path.exists():  # an install without -e copies the script only
+            raise DataError("the Iris files are not beside the script (%s): install it with "
+                            "pip install -e . from a clone, or give --train and --test"
+                            % shorten(str(HERE), 60))
+    return opts
+
+
+def parser_settings(option):
+    """Return the keyword arguments of argparse's add_argument for option."""
+    if isinstance(option.kind, dict):
+        return dict(type=one_of(option.kind), choices=list(option.kind))
+    if option.kind == "number":
+        limit = LIMITS[option.keyword]
+        return dict(type=number(limit), metavar="N" if limit.whole else "F")
+    return {"path": dict(type=file_name, metavar="PATH"), "seeds": dict(type=seed_list,
+            metavar="LIST"), "switch": dict(action="store_true"),
+            "off": dict(action="store_false", dest=dest(option))}[option.kind]
+
+
+def number(limit):
+    """Return an argparse type for the numbers limit accepts."""
+    def convert(text):
+        value = plain_number(text, limit.whole)
+        if value is None:
+            raise argparse.ArgumentTypeError("%r is not a %s" % (
+                shorten(text), "whole number" if limit.whole else "number"))
+        if not limit.accepts(value):
+            raise argparse.ArgumentTypeError("%s is not %s" % (shorten(text), limit.words))
+        return value
+    return convert
+
+
+MOST_SEEDS = 10000  # what --seeds accepts at most
+
+
+def seed_list(text):
+    """Return the seeds of '1-20', '1,3,8' or '1-5,9' as a list (argparse type)."""
+    seeds = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        ends = [number(LIMITS["seed"])(low)] + ([number(LIMITS["seed"])(high)] if dash else [])
+        if ends[-1] < ends[0]:
+            raise argparse.ArgumentTypeError("%r: a range goes from low to high" % shorten(part))
+        if len(seeds) + ends[-1] - ends[0] >= MOST_SEEDS:
+            raise argparse.ArgumentTypeError("%s: at most %d seeds" % (shorten(text), MOST_SEEDS))
+        seeds += range(ends[0], ends[-1] + 1)
+    if len(set(seeds)) < len(seeds):
+        raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
+    return seeds
+
+
+def one_of(table):
+    """Return an argparse type for the names in table."""
+    def convert(text):
+        if text not in table:
+            raise argparse.ArgumentTypeError("%r is not one of %s"
+                                             % (shorten(text), ", ".join(table)))
+        return text
+    return convert
+
+
+def file_name(text):
+    """Return text as a Path (argparse type); an empty name, or one naming a folder, is refused."""
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    if text.endswith(("/", os.sep)):  # Path would drop the slash and name a file
+        raise argparse.ArgumentTypeError("%s ends in %s, which names a folder; name a file"
+                                         % (shorten(text, 60), text[-1]))
+    return Path(text)
+
+
+def network_options(opts):
+    """Return the keyword arguments of NeuralNetwork that the options set, but the sizes."""
+    return {o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION
+            if o.keyword in NETWORK_KEYWORDS}
+
+
+def training_options(opts):
+    """Return the keyword options of train that the options set."""
+    return {o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION
+            if o.keyword in TRAINING_KEYWORDS}
+
+
+def describe_variations(opts):
+    """Return a "Setting ..." line for each option that differs from the article."""
+    return [o.setting.format(shown(o, getattr(opts, dest(o)))) for o in EVERY_OPTION
+            if o.setting and getattr(opts, dest(o)) != o.default]
+
+
+def shown(option, value):
+    """Return an option's value as its Setting line shows it."""
+    return "%s (%d networks)" % (describe_seeds(value), len(value)) if option.kind == "seeds" \
+        else value
+
+
+def describe_run(opts, nn):
+    """Return a two-line summary of the run, for the titles of --plot and --diagram: the
+    network, seed, epochs and learning rate, then what differs from the article's run."""
+    changes = [line.replace("Setting ", "").replace(" = ", " ") for line in
+               describe_variations(opts)]
+    return ("nn_backprop.py, %d-%d-%d network, seed %d, %d epochs, learning rate %g\n%s"
+            % (nn.ni, nn.nh, nn.no, opts.seed, opts.epochs, opts.lr,
+               ", ".join(changes) or "the article's other settings"))
+
+
+def describe_data(opts):
+    """Return 'Iris' for the article's files, else the two file names."""
+    if (opts.train, opts.test) == IRIS_FILES:
+        return "Iris"
+    return "%s and %s as" % (opts.train, opts.test)
+
+
+def format_rate(learnRate):
+    """Return the learning rate as the article prints it (0.050), or in full if finer."""
+    return "%0.3f" % learnRate if round(learnRate, 3) == learnRate else repr(learnRate)
+
+
+def describe_seeds(seeds):
+    """Return seeds as '1-20' or '1, 3, 8' ('1-5, 9': runs of neighbours joined)."""
+    runs = []  # [first, last] of each run of consecutive seeds
+    for seed in seeds:
+        if runs and seed == runs[-1][1] + 1:
+            runs[-1][1] = seed
+        else:
+            runs.append([seed, seed])
+    return ", ".join("%d" % a if a == b else "%d-%d" % (a, b) for a, b in runs)
+
+
+# ----------------------------------------------------------------------------------------
+# Files out: checked before training; after it, written to temporary files beside them and
+# renamed into place only when all are written. A run that fails leaves every file as it
+# was, Ctrl-C and SIGTERM wait for the renames, and no temporary file is left.
+# ----------------------------------------------------------------------------------------
+
+def check_options(opts, trainData, testData):
+    """Raise DataError unless the data suit the options and every output can be written;
+    return the number of outputs (target columns)."""
+    columns = trainData.shape[1]
+    if opts.inputs >= columns:
+        raise DataError("--inputs %d: %s has %d columns, which leaves no target columns"
+                        % (opts.inputs, opts.train, columns))
+    if testData.shape[1] != columns:
+        raise DataError("%s has %d columns, but the training data %s has %d"
+                        % (opts.test, testData.shape[1], opts.train, columns))
+    for path, data in ((opts.train, trainData), (opts.test, testData)):
+        targets = data[:, opts.inputs:]
+        one_hot = np.all((targets == 0) | (targets == 1), axis=1) & (targets.sum(axis=1) == 1)
+        if not one_hot.all():
+            n = int(np.argmin(one_hot))
+            raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
+                            % (path, n + 1, opts.inputs + 1, columns,
+                               shorten(",".join("%g" % v for v in targets[n]), 40)))
+    needed = memory_needed(opts.inputs, opts.hidden, columns - opts.inputs, min(
+        opts.batch_size, len(trainData)), opts.engine == "loops")
+    if needed > available_memory():
+        raise DataError("--hidden %d with --inputs %d: a %d-%d-%d network has %s weights and "
+                        "would need about %s of memory, more than the %s free"
+                        % (opts.hidden, opts.inputs, opts.inputs, opts.hidden, columns - opts.inputs,
+                           "{:,}".format(NeuralNetwork.totalWeights(opts.inputs, opts.hidden, columns - opts.inputs)),
+                           megabytes(needed), megabytes(available_memory())))
+    reads = [("--train", opts.train), ("--test", opts.test),
+             ("--load-weights", opts.load_weights), ("the script", Path(__file__))]
+    for option in ("--save-weights", "--plot", "--diagram"):
+        path = getattr(opts, option[2:].replace("-", "_"))
+        if path is not None:
+            check_output(option, path, reads)
+            reads.append((option, path))
+    if opts.plot or opts.diagram:
+        try:
+            import matplotlib  # noqa: F401  (only --plot and --diagram need it)
+        except ImportError:
+            raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone (or pip "
+                            "install matplotlib)" % ("--plot" if opts.plot else "--diagram")) from None
+    return columns - opts.inputs
+
+
+STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
+FILE_KINDS = {stat.S_ISDIR: "folder", stat.S_ISCHR: "character device",
+              stat.S_ISBLK: "block device", stat.S_ISFIFO: "FIFO", stat.S_ISSOCK: "socket"}
+
+
+def check_output(option, path, reads):
+    """Raise DataError unless path can be written as a new or replaced regular file: not one
+    the run reads or writes already (reads, through links), nor one behind its own streams."""
+    where = "%s %s: " % (option, path)
+    if option != "--save-weights" and path.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise DataError(where + "name a .png, .pdf or .svg file")
+    try:
+        os.path.abspath(path)  # a relative name needs the current folder
+    except FileNotFoundError:
+        raise DataError(where + "the current folder no longer exists; cd to one that does") \
+            from None
+    try:
+        info = os.stat(path)  # through symlinks, as writing would go
+    except OSError as e:
+        if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
+            raise DataError(where + "cannot use it: %s" % e.strerror) from None
+        info = None  # a new file: its folder is checked below
+    kind = info and next((k for test, k in FILE_KINDS.items() if test(info.st_mode)),
+                         None if stat.S_ISREG(info.st_mode) else "special file")
+    if kind == "folder":
+        raise DataError(where + "is a folder; name a file")
+    if kind:
+        raise DataError(where + "is a %s, not a regular file; the run replaces regular files "
+                        "only" % kind)
+    for fd, stream in STREAMS.items():  # e.g. /dev/stdout while the output goes to a log
+        if info and same_stream(info, fd):
+            raise DataError(where + "is the file behind this run's %s; the run never replaces "
+                            "it" % stream)
+    for other, other_path in reads:
+        if other_path is not None and same_file(path, other_path):
+            raise DataError(where + "is also %s; the run never writes a file it reads or "
+                            "writes twice" % other)
+    folder, name = os.path.split(os.path.realpath(path))  # a new file, or the one replaced
+    longest = os.pathconf(folder, "PC_NAME_MAX") if os.path.isdir(folder) else 255
+    problem = next((why for bad, why in (
+        (not os.path.exists(folder), "the folder %s does not exist" % folder),
+        (not os.path.isdir(folder), "%s is not a folder" % folder),
+        (len(os.fsencode(name)) > longest, "the name is longer than the %d bytes this file "
+                                             "system allows" % longest),
+        (not os.access(folder, os.W_OK), "cannot write in the folder %s" % folder)) if bad),
+        None)
+    if problem:
+        raise DataError(("%s %s: " % (option, shorten(str(path), 60)) if "longer" in problem
+                         else where) + problem)
+
+
+def same_stream(info, fd):
+    """Return whether the file of os.stat result info is open as file descriptor fd."""
+    try:
+        return os.path.samestat(info, os.fstat(fd))
+    except OSError:  # fd is closed
+        return False
+
+
+def same_file(a, b):
+    """Return whether paths a and b name one file, through symlinks and hard links."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def save_outputs(opts, nn, aids):
+    """Write the files --save-weights, --plot and --diagram ask for, all or none, and say so."""
+    title = describe_run(opts, nn)
+    outputs = {path: (make(), said) for path, make, said in (
+        (opts.save_weights, lambda: weights_text(nn).encode(), "Weights saved to "),
+        (opts.plot, lambda: aids.history.plot(opts.plot.suffix.lower()[1:], title),
+         "Plot written to "),
+        (opts.diagram, lambda: draw_network(nn, opts.diagram.suffix.lower()[1:], title,
+                                            *aids.traced[:1]), "Diagram written to ")) if path}
     write_files({path: data for path, (data, _) in outputs.items()})
     for path, (_, said) in outputs.items():
         print("\n" + said + str(path))
@@ -2190,41 +2163,58 @@ def write_files(contents):
     A new file gets the mode the umask gives, as with open(path, "w"); an existing file
     keeps its mode. Each file replaced is kept (a hard link, or else a copy) until all are
     in place: if anything fails, every file is put back as it was, and no temporary file
-    is left.
+    is left. SIGINT and SIGTERM are held back meanwhile, and act after it.
     """
-    temporaries, kept = {}, {}  # path: its temporary file, or the old file kept beside it
-    replaced = []  # the paths renamed into place so far
-    path = None  # the one being written, for a message
-    with signals_held():  # Ctrl-C and SIGTERM act after the files are in place or gone
-        try:
-            for path, data in contents.items():
-                target = os.path.realpath(path)  # through a symlink: replace its target
-                name = os.path.join(os.path.dirname(target),
-                                    ".nn_backprop-%s.tmp" % os.urandom(6).hex())
-                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                temporaries[path] = name
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                if os.path.exists(target):
-                    os.chmod(name, stat.S_IMODE(os.stat(target).st_mode))
-                    kept[path] = keep_old(target, name[:-len(".tmp")] + ".old")
-            for path, name in temporaries.items():
-                os.replace(name, os.path.realpath(path))
-                replaced.append(path)
-        except BaseException as e:
-            for done in replaced:  # put back what was there
-                if done in kept:
-                    os.replace(kept.pop(done), os.path.realpath(done))
-                else:
-                    os.unlink(os.path.realpath(done))
-            for name in [*temporaries.values(), *kept.values()]:
-                if os.path.lexists(name):
-                    os.unlink(name)
-            if isinstance(e, OSError):
-                raise DataError("%s: cannot write: %s" % (path, e.strerror or e)) from None
-            raise
-        for name in kept.values():
-            os.unlink(name)
+    made, done, path = {}, [], None  # target: [its temporary file, the old one kept]
+    held = hold_signals()
+    try:
+        for path, data in contents.items():
+            target = os.path.realpath(path)  # through a symlink: replace its target
+            name = os.path.join(os.path.dirname(target), ".nn_backprop-" + os.urandom(6).hex())
+            fd = os.open(name + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            made[target] = [name + ".tmp", None]
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            if os.path.exists(target):
+                os.chmod(name + ".tmp", stat.S_IMODE(os.stat(target).st_mode))
+                made[target][1] = keep_old(target, name + ".old")
+        for target, (temporary, _) in made.items():
+            os.replace(temporary, target)
+            done.append(target)
+    except BaseException as e:
+        for target in done:  # put back what was there
+            os.replace(made[target][1], target) if made[target][1] else os.unlink(target)
+        for name in (name for pair in made.values() for name in pair if name):
+            if os.path.lexists(name):
+                os.unlink(name)
+        if isinstance(e, OSError):
+            raise DataError("%s: cannot write: %s" % (path, e.strerror or e)) from None
+        raise
+    else:
+        for _, old in made.values():
+            if old:
+                os.unlink(old)
+    finally:
+        held()
+
+
+def hold_signals():
+    """Hold SIGINT (Ctrl-C) and SIGTERM back until the function returned is called; they
+    act then, as if they came then. (Outside the main thread, where Python runs signal
+    handlers, nothing is held.)"""
+    arrived = []
+    try:
+        before = {s: signal.signal(s, lambda signum, frame: arrived.append(signum))
+                  for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        before = {}
+
+    def release():
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in arrived:
+            signal.raise_signal(s)
+    return release
 
 
 def keep_old(target, name):
@@ -2234,24 +2224,6 @@ def keep_old(target, name):
     except OSError:  # e.g. a bind-mounted file, or a file system without hard links
         shutil.copy2(target, name)
     return name
-
-
-@contextlib.contextmanager
-def signals_held():
-    """Hold SIGINT (Ctrl-C) and SIGTERM back while the block runs; they act after it."""
-    arrived = []
-    try:
-        before = {s: signal.signal(s, lambda signum, frame: arrived.append(signum))
-                  for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread, where Python runs signal handlers
-        before = {}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
-        for s in arrived:
-            signal.raise_signal(s)  # as if it came now
 
 
 def cli(argv=None):
@@ -2270,32 +2242,23 @@ def cli(argv=None):
         return fail("error: out of memory; try a smaller --hidden, --batch-size or data file", 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
-    except BrokenPipeError:  # e.g. piped into head: stop quietly
+    except OSError as e:  # standard output cannot be written (a closed pipe: quietly)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except OSError as e:  # what is left: standard output cannot be written
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return fail("error: cannot write to standard output: %s" % (e.strerror or e), 1)
+        return 1 if isinstance(e, BrokenPipeError) else fail(
+            "error: cannot write to standard output: %s" % (e.strerror or e), 1)
     return 0
 
 
 def fail(message, status):
     """Print message on stderr as one line, long names shortened, and return status."""
     if sys.stderr is not None:  # closed (2>&-): the status is all that is left to say it
-        print("nn_backprop.py: " + one_line(message), file=sys.stderr)
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        print("nn_backprop.py: " + re.sub(r"\S{151,}", lambda m: m.group()[:75] + "..." +
+                                          m.group()[-75:], message), file=sys.stderr)
     return status
 
 
-def one_line(message, most=150):
-    """Return message with control characters escaped (a newline as \\n) and each run of
-    more than most characters without a blank cut in the middle."""
-    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-    return re.sub(r"\S{%d,}" % (most + 1),
-                  lambda m: m.group()[:most // 2] + "..." + m.group()[-(most // 2):], message)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # start-up is over (see the top)
-    sys.exit(fail("interrupted", 130) if INTERRUPTED_AT_START else cli())
+    sys.exit(cli())
 
 # end script

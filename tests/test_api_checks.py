@@ -47,25 +47,28 @@ def test_data_that_does_not_fit_the_network(nn, method, data, error, fragment):
 
 
 @pytest.mark.parametrize("options, error, fragment", [
-    ({"batch_size": 0}, ValueError, "batch_size must be at least 1, not 0"),
-    ({"batch_size": -1}, ValueError, "batch_size must be at least 1, not -1"),
+    ({"batch_size": 0}, ValueError, "batch_size must be a whole number of at least 1, not 0"),
+    ({"batch_size": -1}, ValueError, "batch_size must be a whole number of at least 1, not -1"),
     ({"batch_size": 2.0}, TypeError, "batch_size must be a whole number"),
     ({"learnRate": 0.0}, ValueError, "learnRate must be a positive finite number"),
     ({"learnRate": -0.1}, ValueError, "learnRate must be a positive finite number"),
     ({"learnRate": float("nan")}, ValueError, "learnRate must be a positive finite number"),
     ({"learnRate": float("inf")}, ValueError, "learnRate must be a positive finite number"),
-    ({"learnRate": "0.1"}, ValueError, "learnRate must be a positive finite number"),
+    ({"learnRate": "0.1"}, TypeError, "learnRate must be a positive finite number"),
     ({"learnRate": 10**400}, ValueError, "learnRate must be a positive finite number, not an "
      "int of 401 digits"),
     ({"momentum": 1.5}, ValueError, r"momentum must be a number in \[0, 1\), not 1.5"),
     ({"momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
     ({"momentum": -0.1}, ValueError, r"momentum must be a number in \[0, 1\)"),
-    ({"maxEpochs": -1}, ValueError, "maxEpochs must be at least 0"),
+    ({"maxEpochs": -1}, ValueError, "maxEpochs must be a whole number of at least 0, not -1"),
     ({"maxEpochs": 1.5}, TypeError, "maxEpochs must be a whole number"),
-    ({"print_every": -1}, ValueError, "print_every must be at least 0"),
+    ({"print_every": -1}, ValueError, "print_every must be a whole number of at least 0, not -1"),
     ({"error_function": "mae"}, ValueError, "error_function must be one of 'mse'"),
     ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of 'sgd', 'adam'"),
-    ({"optimizer": "adam", "momentum": 0.5}, ValueError, "Adam keeps its own moments"),
+    ({"optimizer": "adam", "momentum": 0.5}, ValueError,
+     "momentum: not with optimizer adam, which keeps its own moments"),
+    ({"momentum_rule": "one-step"}, ValueError,
+     "momentum_rule: give a momentum factor too"),
     ({"on_step": "print"}, TypeError, "on_step must be a function or None"),
 ])
 def test_train_arguments_that_cannot_be_used(nn, options, error, fragment):
@@ -91,10 +94,10 @@ def test_set_weights_wants_a_flat_sequence_of_numbers(nn, weights, error, fragme
 
 
 @pytest.mark.parametrize("sizes, error, fragment", [
-    ((0, 5, 3), ValueError, "numInput must be at least 1, not 0"),
-    ((4, -5, 3), ValueError, "numHidden must be at least 1, not -5"),
-    ((4, 5, 3.0), TypeError, "numOutput must be a whole number, not 3.0"),
-    (("4", 5, 3), TypeError, "numInput must be a whole number, not '4'"),
+    ((0, 5, 3), ValueError, "numInput must be a whole number of at least 1, not 0"),
+    ((4, -5, 3), ValueError, "numHidden must be a whole number of at least 1, not -5"),
+    ((4, 5, 3.0), TypeError, "numOutput must be a whole number of at least 1, not 3.0"),
+    (("4", 5, 3), TypeError, "numInput must be a whole number of at least 1, not '4'"),
     ((4, 10**30, 3), ValueError, "numHidden of 31 digits: the network would need about .* "
      "more than the .* free"),
     ((10**12, 5, 3), ValueError, "numInput 1000000000000: the network would need"),
@@ -130,7 +133,7 @@ def test_set_weights_takes_43_finite_numbers_or_raises_value_or_type_error(weigh
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_negative_seed_and_a_dtype_that_is_not_a_float_are_refused(engine):
     # random.Random(-1) draws what random.Random(1) draws: a negative seed is no new stream
-    with pytest.raises(ValueError, match="seed must be at least 0, not -1"):
+    with pytest.raises(ValueError, match="seed must be a whole number of at least 0, not -1"):
         engine(4, 5, 3, seed=-1)
     with pytest.raises(TypeError, match="seed must be a whole number"):
         engine(4, 5, 3, seed=1.5)
@@ -142,5 +145,5 @@ def test_a_negative_seed_and_a_dtype_that_is_not_a_float_are_refused(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_init_range_beyond_a_float_is_refused(engine):
-    with pytest.raises(ValueError, match="init_range must be a positive finite number"):
+    with pytest.raises(ValueError, match="init_range must be a positive number of at most 3.403e"):
         engine(4, 5, 3, seed=3, init_range=10**400)

@@ -329,14 +329,19 @@ sys.modules[__name__] = importlib.import_module(__name__)
 
 
 @pytest.mark.parametrize("module", ["argparse", "numpy"])
-def test_ctrl_c_while_the_script_starts_up_ends_quietly_with_130(module, tmp_path):
-    """argparse is imported first, NumPy last; a Ctrl-C in either ends the run at once."""
+def test_ctrl_c_while_the_script_starts_up_writes_nothing(module, tmp_path):
+    """Before cli runs, a Ctrl-C ends the run as Python ends it (KeyboardInterrupt), and
+    nothing has been written: an output file named is left as it was, with no temporary file."""
     (tmp_path / module).mkdir()
     (tmp_path / module / "__init__.py").write_text(INTERRUPTING_MODULE)
-    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
-                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
-    assert (result.returncode, result.stdout) == (130, "")
-    assert result.stderr == "nn_backprop.py: interrupted\n"
+    weights = tmp_path / "w.txt"
+    weights.write_text("precious\n")
+    result = subprocess.run([sys.executable, str(SCRIPT), "--save-weights", str(weights)],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert result.returncode != 0 and result.stdout == "" and "KeyboardInterrupt" in result.stderr
+    assert weights.read_text() == "precious\n"
+    assert sorted(os.listdir(tmp_path)) == sorted([module, "w.txt"])
 
 
 def test_without_numpy_the_run_says_so_in_one_line(tmp_path):
@@ -422,7 +427,7 @@ def test_a_bad_weights_file_is_refused_before_anything_is_printed(tmp_path):
 
 
 def test_a_negative_seed_is_refused(tmp_path):
-    assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed", "-1 is below 0")
+    assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed", "-1 is not a whole number of at least 0")
 
 
 def test_a_name_ending_in_a_slash_names_a_folder_not_a_file(tmp_path):

@@ -50,7 +50,7 @@ def first_step_by_hand():
     row = np.float64(nb.loadFile(ROOT / "irisTrainData.txt")[order[0]])
     x, t = row[:4], row[4:]
     h_sums, h, o_sums, o = forward64(w, x, 4, 5, 3)
-    ih, hb, ho, ob = (np.float64(a) for a in nb.NeuralNetwork(4, 5, 3, 0).views(w))
+    ih, hb, ho, ob = (np.float64(a) for a in nb.views(nb.NeuralNetwork(4, 5, 3, 0), w))
     o_signals = (1 - o) * o * (o - t)
     h_signals = (1 - h) * (1 + h) * (ho @ o_signals)
     grads = {"hoGrads": np.outer(h, o_signals), "obGrads": o_signals,
