@@ -1,28 +1,23 @@
 """nn_backprop.py: a neural network trained by back-propagation, in Python and NumPy.
 
 A companion to James McCaffrey's article "Neural Network Back-Propagation Using Python"
-(Visual Studio Magazine, June 2017): an independent reimplementation that keeps the article's
-names, order and float32 arithmetic, so that `python nn_backprop.py` prints its accuracies
-(0.9333 train, 0.9667 test) and the two read side by side. The README lists the differences.
-
-What lives where, in the order of the file:
-- The article's program: its helpers, the NeuralNetwork class (Listing 2's methods in order;
-  its long train split into train, batch_gradients, compute_gradients for steps 1-6 and
-  update_weights for update steps 1-4), then main. Each variation is a keyword argument with
-  the article's choice as its default, reached by one named call in the step it changes.
-- Beyond the article, a ruled section each: hidden activations, errors, a step and the
-  optimizers, the matrix engine, learning aids, many seeds.
-- The boundary: the options table, weights files, the checks (each limit written once, for
-  the command line and the API) and the files out. A method calls it at most once.
-
-Names: the article's keep its mixedCase (loadFile, hoWeights, learnRate, ...), so they can be
-found in it; every other name, new parameters included, is PEP 8 snake_case (batch_size).
-
-Run:   python nn_backprop.py          (python nn_backprop.py --help lists the options)
-Test:  python -m pytest
+(Visual Studio Magazine, June 2017) that keeps its names, order and float32 arithmetic, so
+that the two read side by side and `python nn_backprop.py` prints its accuracies (0.9333,
+0.9667). The README lists the differences. What lives where, in the order of the file:
+- The article's program: its helpers, the NeuralNetwork class (Listing 2's methods in order,
+  its train split into train, batch_gradients, compute_gradients for steps 1-6 and
+  update_weights for update steps 1-4), main. Each variation is a keyword argument with the
+  article's choice as its default, reached by one named call in the step it changes.
+- Beyond the article, a ruled section each: activations, errors, the optimizers, the matrix
+  engine, learning aids, many seeds.
+- The boundary: number limits and API checks, files in, weights files, the options table,
+  files out. Each method of the network calls into it once at most.
+Names: the article's keep its mixedCase (loadFile, hoWeights, learnRate), so they can be found
+in it; every other name is PEP 8 snake_case (batch_size). Test with python -m pytest.
 """
 
 import argparse
+import contextlib
 import errno
 import math
 import os
@@ -38,10 +33,10 @@ from typing import Callable, NamedTuple
 try:
     import numpy as np
 except ImportError as e:  # run as a script: one line and status 2, as for any bad input
-    if __name__ != "__main__":
-        raise
-    sys.exit(print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
-                   "python3 -m pip install -e . in the clone" % e, file=sys.stderr) or 2)
+    if __name__ == "__main__":
+            sys.exit(print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
+                       "python3 -m pip install -e . in the clone" % e, file=sys.stderr) or 2)
+    raise
 
 HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 
@@ -51,11 +46,8 @@ HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
 # ----------------------------------------------------------------------------------------
 
 def loadFile(df):
-    """Return the comma-separated numbers in file df as a float32 matrix, one row a line.
-
-    Anything else raises DataError naming the file and the line: read_matrix, at the
-    boundary, checks every line before NumPy's parser reads them.
-    """
+    """Return the comma-separated numbers in file df as a float32 matrix, one row a line;
+    anything else raises DataError naming the file and line (see read_matrix)."""
     return read_matrix(df)
 
 
@@ -110,19 +102,15 @@ class NeuralNetwork:
         self.no = numOutput
         self.dtype = dtype
         self.init_range = init_range
-
         self.iNodes = np.zeros(shape=[self.ni], dtype=self.dtype)
         self.hNodes = np.zeros(shape=[self.nh], dtype=self.dtype)
         self.oNodes = np.zeros(shape=[self.no], dtype=self.dtype)
-
         self.ihWeights = np.zeros(shape=[self.ni, self.nh], dtype=self.dtype)  # (ni, nh)
         self.hoWeights = np.zeros(shape=[self.nh, self.no], dtype=self.dtype)  # (nh, no)
-
         self.hBiases = np.zeros(shape=[self.nh], dtype=self.dtype)
         self.oBiases = np.zeros(shape=[self.no], dtype=self.dtype)
 
-        # the article hard-codes tanh; another activation changes computeOutputs and step 4
-        self.hidden = HIDDEN_ACTIVATIONS[hidden_activation]
+        self.hidden = HIDDEN_ACTIVATIONS[hidden_activation]  # the article's: tanh
         self.optimizer = None  # the memory of momentum or Adam, made new by each train call
 
         self.rnd = random.Random(seed)  # one generator per network: weights, then shuffles
@@ -136,16 +124,13 @@ class NeuralNetwork:
             for j in range(self.nh):
                 self.ihWeights[i, j] = weights[idx]
                 idx += 1
-
         for j in range(self.nh):
             self.hBiases[j] = weights[idx]
             idx += 1
-
         for j in range(self.nh):
             for k in range(self.no):
                 self.hoWeights[j, k] = weights[idx]
                 idx += 1
-
         for k in range(self.no):
             self.oBiases[k] = weights[idx]
             idx += 1
@@ -160,16 +145,13 @@ class NeuralNetwork:
             for j in range(self.nh):
                 result[idx] = self.ihWeights[i, j]
                 idx += 1
-
         for j in range(self.nh):
             result[idx] = self.hBiases[j]
             idx += 1
-
         for j in range(self.nh):
             for k in range(self.no):
                 result[idx] = self.hoWeights[j, k]
                 idx += 1
-
         for k in range(self.no):
             result[idx] = self.oBiases[k]
             idx += 1
@@ -189,27 +171,20 @@ class NeuralNetwork:
         """Feed xValues forward; store the node values and return a copy of the outputs."""
         hSums = np.zeros(shape=[self.nh], dtype=self.dtype)
         oSums = np.zeros(shape=[self.no], dtype=self.dtype)
-
         for i in range(self.ni):
             self.iNodes[i] = xValues[i]
-
         for j in range(self.nh):
             for i in range(self.ni):
                 hSums[j] += self.iNodes[i] * self.ihWeights[i, j]
-
         for j in range(self.nh):
             hSums[j] += self.hBiases[j]
-
         for j in range(self.nh):
             self.hNodes[j] = self.hidden.of_sum(hSums[j])  # tanh: self.hypertan(hSums[j])
-
         for k in range(self.no):
             for j in range(self.nh):
                 oSums[k] += self.hNodes[j] * self.hoWeights[j, k]
-
         for k in range(self.no):
             oSums[k] += self.oBiases[k]
-
         softOut = self.softmax(oSums)
         for k in range(self.no):
             self.oNodes[k] = softOut[k]
@@ -220,11 +195,9 @@ class NeuralNetwork:
     def train(self, trainData, maxEpochs, learnRate, *, momentum=0.0, batch_size=1,
               error_function="mse", optimizer="sgd", momentum_rule="classical", shuffle=True,
               print_every=10, on_epoch=None, on_step=None):
-        """Train on the rows of trainData by back-propagation; return the final weights.
-
-        The options default to the article's choices (no momentum, one item a step, its error
-        signal and update, shuffled items, progress every 10 epochs); momentum or Adam start
-        from zero in each call. on_epoch(epoch) and on_step(batch, step) observe the training."""
+        """Train on the rows of trainData by back-propagation; return the final weights. The
+        options default to the article's choices; on_epoch(epoch) and on_step(batch, step)
+        observe the training. Momentum and Adam start from zero in each call."""
         check_arguments(self, locals())  # the boundary: what each argument accepts
         error = ERROR_FUNCTIONS[error_function]
         self.optimizer = new_optimizer(self, optimizer, momentum, momentum_rule)  # or None
@@ -305,7 +278,6 @@ class NeuralNetwork:
         if self.optimizer:  # momentum or Adam: each weight's step also uses its past
             return self.optimizer.update(self, grads, learnRate)
         ihGrads, hbGrads, hoGrads, obGrads = grads
-
         # 1. update input-to-hidden weights
         for i in range(self.ni):
             for j in range(self.nh):
@@ -388,7 +360,6 @@ class NeuralNetwork:
         tw = (nInput * nHidden) + (nHidden * nOutput) + nHidden + nOutput
         return tw
 
-# end class NeuralNetwork
 
 
 # ----------------------------------------------------------------------------------------
@@ -402,8 +373,8 @@ def main(argv=None):
     trainDataMatrix = loadFile(trainDataPath)
     testDataPath = opts.test
     testDataMatrix = loadFile(testDataPath)
-    numInput = opts.inputs
-    numHidden = opts.hidden
+    numInput = opts.numInput
+    numHidden = opts.numHidden
     numOutput = check_options(opts, trainDataMatrix, testDataMatrix)  # and the files out
     loaded = load_weights(opts.load_weights, (numInput, numHidden, numOutput))
 
@@ -411,19 +382,17 @@ def main(argv=None):
     pv = sys.version
     npv = np.version.version
     print("Using Python version " + str(pv) + "\n and NumPy version " + str(npv))
-
     print("\nCreating a %d-%d-%d neural network" % (numInput, numHidden, numOutput))
     nn = ENGINES[opts.engine](numInput, numHidden, numOutput, seed=opts.seed,
-                              **network_options(opts))
+                              **options_for(opts, NETWORK_OPTIONS))
     if loaded is not None:  # replaces the drawn weights; the shuffles still follow the seed
         nn.setWeights(loaded)
 
     print("\nLoading " + describe_data(opts) + " training and test data")
     print("\nTraining data:")  # the article's label here says "Test data"
     showMatrixPartial(trainDataMatrix, 4, 1, True)
-
-    maxEpochs = opts.epochs
-    learnRate = opts.lr
+    maxEpochs = opts.maxEpochs
+    learnRate = opts.learnRate
     print("\nSetting maxEpochs = " + str(maxEpochs))
     print("Setting learning rate = " + format_rate(learnRate))
     for line in describe_variations(opts):
@@ -432,7 +401,7 @@ def main(argv=None):
         return train_seeds(opts, nn, trainDataMatrix, testDataMatrix, loaded)
     aids = LearningAids(opts, nn, trainDataMatrix, testDataMatrix)  # --trace, --plot, ...
     print("\nStarting training")
-    nn.train(trainDataMatrix, maxEpochs, learnRate, **training_options(opts),
+    nn.train(trainDataMatrix, maxEpochs, learnRate, **options_for(opts, TRAINING_OPTIONS),
              on_epoch=aids.on_epoch, on_step=aids.on_step)
     print("Training complete")
 
@@ -597,6 +566,15 @@ class Step(NamedTuple):
     grads: tuple  # (ihGrads, hbGrads, hoGrads, obGrads): steps 5, 6, 2, 3
 
 
+class DivergenceError(ArithmeticError):
+    """Training produced weights that are not finite numbers."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+        super().__init__("training stopped being finite in epoch %d (a weight became NaN or "
+                         "infinite); try a smaller learning rate (--lr)" % epoch)
+
+
 def mean_step(steps):
     """Return the Step of a batch from its items' Steps: values as rows, mean gradients."""
     rows = [np.array(values) for values in zip(*(step[:-1] for step in steps), strict=True)]
@@ -680,7 +658,8 @@ class Adam(UpdateRule):
     """Adam's memory (Kingma & Ba, 2015): two running means per weight, in getWeights order.
 
     m follows the gradient and v its square. Both start at zero, so early on they are too
-    small; dividing by 1 - beta^t, where t counts the updates, undoes that. beta1, beta2 and eps are the paper's values, which torch.optim.Adam uses too.
+    small; dividing by 1 - beta^t, where t counts the updates, undoes that. beta1, beta2
+    and eps are the paper's values, which torch.optim.Adam uses too.
     """
 
     beta1 = 0.9  # how much of m each update keeps
@@ -860,11 +839,11 @@ class LearningAids:
     def __init__(self, opts, nn, trainData, testData):
         """Check the gradients if asked; make the observers the options ask for."""
         if opts.check_gradients:
-            check_gradients(nn, trainData[0], opts.error)
-        self.history = History(nn, trainData, testData, opts.error) if opts.plot else None
+            check_gradients(nn, trainData[0], opts.error_function)
+        self.history = History(nn, trainData, testData, opts.error_function) if opts.plot else None
         self.on_epoch = self.history.record if self.history else None
         self.traced = []  # the first traced step and the weights before it
-        explain = (opts.lr, opts.error) if opts.explain else None
+        explain = (opts.learnRate, opts.error_function) if opts.explain else None
         self.on_step = tracer(nn, opts.trace, explain, self.traced) if opts.trace else None
 
 
@@ -1373,16 +1352,17 @@ def show_confusion(nn, trainData, testData, names):
 def train_seeds(opts, nn, trainData, testData, loaded):
     """Train a network like nn once per seed of --seeds, with the other options; print a
     line per seed as it finishes, then the mean, min, median and max of each figure."""
-    error = ERROR_FUNCTIONS[opts.error]
+    error = ERROR_FUNCTIONS[opts.error_function]
     print("\nTraining one network per seed (the error after the last epoch)")
     print(seed_row("seed", (error.label, "train acc", "test acc")))
     figures = []  # (error, train accuracy, test accuracy) of each seed that finished
     for seed in opts.seeds:
-        net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, **network_options(opts))
+        net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, **options_for(opts, NETWORK_OPTIONS))
         if loaded is not None:  # each seed starts there, and shuffles its own way
             net.setWeights(loaded)
         try:
-            net.train(trainData, opts.epochs, opts.lr, **dict(training_options(opts), print_every=0))
+            net.train(trainData, opts.maxEpochs, opts.learnRate,
+                      **dict(options_for(opts, TRAINING_OPTIONS), print_every=0))
         except DivergenceError as e:
             print(seed_row(seed, ["diverged in epoch %d" % e.epoch]), flush=True)
             continue
@@ -1414,41 +1394,19 @@ class DataError(ValueError):
     """A data or weights file, or an option, that cannot be used; the message says where."""
 
 
-class DivergenceError(ArithmeticError):
-    """Training produced weights that are not finite numbers."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-        super().__init__("training stopped being finite in epoch %d (a weight became NaN or "
-                         "infinite); try a smaller learning rate (--lr)" % epoch)
-
-
 # ----------------------------------------------------------------------------------------
 # Numbers and their limits: one rule for what a number is, in files and options alike, and
 # one table of what each argument accepts, for the command line and the API alike
 # ----------------------------------------------------------------------------------------
 
-NUMBER = r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))\s*"
-IS_NUMBER = re.compile(NUMBER)  # a plain decimal number, blanks (str.strip's) around it
-IS_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
+NUMBER = (r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+          r"|(?i:nan|inf|infinity))\s*")  # a plain decimal number, blanks around it
+IS_NUMBER, IS_WHOLE = re.compile(NUMBER), re.compile(r"\s*[+-]?[0-9]+\s*")  # blanks: \s
 IS_ROW = re.compile(NUMBER + "(?:," + NUMBER + ")*")  # a line of a data file
 
 
-def plain_number(text, whole=False):
-    """Return text as a float (an int if whole) if it is a plain decimal number, else None.
-
-    So 6_9 and digits other than 0-9 are no numbers (Python's float takes both), and a
-    blank is what str.strip takes for one (NumPy's parser agrees)."""
-    if not (IS_WHOLE if whole else IS_NUMBER).fullmatch(text):
-        return None
-    try:
-        return int(text) if whole else float(text.strip())
-    except ValueError:  # beyond the 4300 digits int() converts
-        return None
-
-
 class Limit(NamedTuple):
-    """What a number argument accepts: whole numbers or any, the test of its range, in words."""
+    """What a number argument accepts: whole numbers or any, a test of its value, in words."""
 
     whole: bool
     accepts: Callable
@@ -1456,77 +1414,60 @@ class Limit(NamedTuple):
 
 
 def at_least(lowest):
-    """Return the Limit of whole numbers no smaller than lowest."""
+    """Return the Limit of the whole numbers from lowest up."""
     return Limit(True, lambda v: v >= lowest, "a whole number of at least %d" % lowest)
 
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-LIMITS = {  # the number arguments of the API, and the options that set them
+LIMITS = {  # each number argument of the API; the option that sets it has the same limit
     "numInput": at_least(1), "numHidden": at_least(1), "numOutput": at_least(1),
     "seed": at_least(0),  # random.Random(-1) would give the stream of seed 1
-    "init_range": Limit(False, lambda v: 0 < v <= FLOAT32_MAX,
-                        "a positive number of at most %.4g (float32's largest)" % FLOAT32_MAX),
     "maxEpochs": at_least(0), "batch_size": at_least(1), "print_every": at_least(0),
-    "steps": at_least(0),
-    "learnRate": Limit(False, lambda v: v > 0 and is_finite(v), "a positive finite number"),
+    "trace": at_least(0),
+    "learnRate": Limit(False, lambda v: 0 < v <= sys.float_info.max, "a positive finite number"),
     "momentum": Limit(False, lambda v: 0 <= v < 1, "a number in [0, 1)"),
-}
-COMBINATIONS = [  # (fault, the argument at fault, why): both the command line and the API
+    "init_range": Limit(False, lambda v: 0 < v <= float(np.finfo(np.float32).max),
+                        "a positive number of at most 3.4e38 (float32's largest)")}
+COMBINATIONS = [  # (fault, the argument at fault, why), for the command line and the API
     (lambda a: a["optimizer"] == "adam" and a["momentum"], "momentum",
      "not with {optimizer} adam, which keeps its own moments"),
     (lambda a: a["momentum_rule"] != "classical" and not a["momentum"], "momentum_rule",
-     "give a {momentum} factor too (0 means no momentum)"),
-]
-
-
-def check_number(name, value, limit):
-    """Raise TypeError (not a number of the kind) or ValueError (out of range) naming name."""
-    kind = is_whole(value) if limit.whole else is_real(value)
-    if not (kind and limit.accepts(value)):
-        raise (ValueError if kind else TypeError)(
-            "%s must be %s, not %s" % (name, limit.words, describe(value)))
-
-
-def check_combinations(arguments, names):
-    """Raise ValueError for the first rule of COMBINATIONS that arguments break; names
-    gives each argument's name in the message (its option, or itself)."""
-    for fault, name, why in COMBINATIONS:
-        if fault(arguments):
-            raise ValueError("%s: %s" % (names[name], why.format(**names)))
-
-
+     "give a {momentum} factor too (0 means no momentum)")]
 CHOICES = {"hidden_activation": HIDDEN_ACTIVATIONS, "error_function": ERROR_FUNCTIONS,
            "optimizer": OPTIMIZERS, "momentum_rule": MOMENTUM_RULES}  # the names each takes
+KINDS = {  # the other arguments: (what they accept, in words; the test; the error)
+    "on_epoch": ("a function or None", lambda v: v is None or callable(v), TypeError),
+    "on_step": ("a function or None", lambda v: v is None or callable(v), TypeError),
+    "shuffle": ("True or False", lambda v: isinstance(v, (bool, np.bool_)), TypeError),
+    "dtype": ("np.float32 or np.float64", lambda v: v in (np.float32, np.float64), ValueError)}
 
 
 def check_arguments(nn, arguments):
-    """Raise TypeError or ValueError naming the first argument of a NeuralNetwork method
-    (its locals()) that cannot be used: numbers by LIMITS, names by their tables, data by
-    check_data, then the rules of COMBINATIONS and the memory a new network needs."""
+    """Raise TypeError or ValueError naming the first of the arguments of a NeuralNetwork
+    method (its locals()) it cannot use: by the tables above, data by check_data, and a new
+    network by the memory it would need."""
     for name, value in arguments.items():
         if name in LIMITS:
-            check_number(name, value, LIMITS[name])
+            limit = LIMITS[name]
+            kind = is_number(value, limit.whole)
+            if not (kind and limit.accepts(value)):
+                raise (ValueError if kind else TypeError)(
+                    "%s must be %s, not %s" % (name, limit.words, describe(value)))
         elif name in CHOICES:
             choose(CHOICES[name], value, name)
+        elif name in KINDS and not KINDS[name][1](value):
+            raise KINDS[name][2]("%s must be %s, not %s" % (name, KINDS[name][0], describe(value)))
         elif name in ("trainData", "tdata"):
             check_data(nn, value, name)
-        elif name in ("on_epoch", "on_step") and not (value is None or callable(value)):
-            raise TypeError("%s must be a function or None, not %s" % (name, describe(value)))
-        elif name == "shuffle" and not isinstance(value, (bool, np.bool_)):
-            raise TypeError("shuffle must be True or False, not %s" % describe(value))
-        elif name == "dtype" and value not in (np.float32, np.float64):
-            raise ValueError("dtype must be np.float32 or np.float64, not %s" % describe(value))
-    if "optimizer" in arguments:  # train
-        check_combinations(arguments, {name: name for name in arguments})
-    if "numInput" in arguments:  # a new network: does it fit?
-        sizes = [arguments[n] for n in ("numInput", "numHidden", "numOutput")]
-        needed = memory_needed(*sizes, itemsize=np.dtype(arguments["dtype"]).itemsize)
-        if needed > available_memory():
-            value, name = max(zip(sizes, ("numInput", "numHidden", "numOutput")))
-            raise ValueError("%s %s: the network would need about %s of memory, more than the "
-                             "%s free" % (name, value if value < 10**15 else "of %d digits"
-                                          % len(str(value)), megabytes(needed),
-                                          megabytes(available_memory())))
+    for fault, name, why in COMBINATIONS if "optimizer" in arguments else ():
+        if fault(arguments):
+            raise ValueError("%s: %s" % (name, why.format(**{n: n for n in arguments})))
+    sizes = [arguments.get(n) for n in ("numInput", "numHidden", "numOutput")]
+    needed = sizes[0] and memory_needed(*sizes, itemsize=np.dtype(arguments["dtype"]).itemsize)
+    if needed and needed > available_memory():
+        value, name = max(zip(sizes, ("numInput", "numHidden", "numOutput"), strict=True))
+        raise ValueError("%s %s: the network would need about %s of memory, more than the %s "
+                         "free" % (name, value if value < 10**15 else "of %d digits" % len(
+                             str(value)), megabytes(needed), megabytes(available_memory())))
 
 
 def choose(table, name, argument):
@@ -1557,16 +1498,16 @@ def check_data(nn, data, name):
 
 
 def check_weights(nn, weights):
-    """Return weights as a vector of nn's dtype, or raise TypeError or ValueError unless it
-    is a flat sequence of the right number of finite numbers."""
+    """Return weights as a vector of nn's dtype; raise TypeError or ValueError unless they
+    are a flat sequence of the right number of finite numbers."""
     tw = nn.totalWeights(nn.ni, nn.nh, nn.no)
-    what = "setWeights: weights must be a flat sequence of %d numbers" % tw
     try:
         values = np.asarray(weights)
     except ValueError:  # a ragged nested list
-        raise TypeError(what + ", not a nested sequence") from None
+        values = np.zeros((0, 0))
     if values.ndim != 1 or values.dtype.kind not in "biuf":
-        raise TypeError(what + ", not %s" % describe(weights))
+        raise TypeError("setWeights: weights must be a flat sequence of %d numbers, not %s"
+                        % (tw, "a nested sequence" if values.ndim > 1 else describe(weights)))
     if len(values) != tw:  # the article only printed a warning here
         raise ValueError("setWeights: got %d values, a %d-%d-%d network has %d"
                          % (len(values), nn.ni, nn.nh, nn.no, tw))
@@ -1578,58 +1519,22 @@ def check_weights(nn, weights):
 
 
 def memory_needed(numInput, numHidden, numOutput, batch=1, loops=True, itemsize=4):
-    """Return the bytes a network and its training need: 8 copies of the weights (the
-    weights, the drawn ones, a step's gradients, a getWeights copy, the update's buffer,
+    """Return the bytes a network and its training need, the one estimate: 8 copies of its
+    weights (the drawn ones, the weights, a step's gradients, getWeights, the update's buffer,
     momentum or Adam's two), a step's node values, and on the loops engine each item's
-    gradients until its batch is averaged."""
-    tw = NeuralNetwork.totalWeights(numInput, numHidden, numOutput)
-    copies = 8 + (batch if loops else 0)
-    return itemsize * (copies * tw + 6 * batch * (numInput + numHidden + numOutput))
+    gradients until a batch is averaged."""
+    return itemsize * ((8 + (batch if loops else 0)) * NeuralNetwork.totalWeights(
+        numInput, numHidden, numOutput) + 6 * batch * (numInput + numHidden + numOutput))
 
 
 def available_memory():
-    """Return the bytes of memory free for this run (MemAvailable on Linux)."""
+    """Return the bytes of memory free for this run (MemAvailable on Linux, else 16 GB)."""
     try:
         with open("/proc/meminfo") as f:
             return next(int(line.split()[1]) * 1024 for line in f
                         if line.startswith("MemAvailable:"))
     except (OSError, ValueError, IndexError, StopIteration):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 34  # unknown: assume 16 GB
-
-
-def is_whole(value):
-    """Return whether value is a whole number (an int, not a bool)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def is_real(value):
-    """Return whether value is a real number (an int or a float, not a bool)."""
-    return is_whole(value) or isinstance(value, (float, np.floating))
-
-
-def is_finite(value):
-    """Return whether value is a real number that a float holds as a finite number."""
-    try:
-        return is_real(value) and math.isfinite(value)
-    except OverflowError:  # an int like 10**400
-        return False
-
-
-def describe(value):
-    """Return a short description of value for a message: its repr, or its type."""
-    text = repr(value)
-    if len(text) <= 40:
-        return text
-    return "an int of %d digits" % len(text) if is_whole(value) else "a %s" % type(value).__name__
-
-
-def shorten(text, most=30):
-    """Return text cut to at most characters, for an error message."""
-    return text if len(text) <= most else text[:most] + "..."
+        return 1 << 34
 
 
 def megabytes(size):
@@ -1637,6 +1542,26 @@ def megabytes(size):
     if size >= 1e9:
         return ("%.1f GB" if size < 1e12 else "%.3g GB") % (size / 1e9)
     return "%.1f MB" % (size / 1e6)
+
+
+def is_number(value, whole=False):
+    """Return whether value is a number (an int; a float too unless whole), not a bool."""
+    kinds = (int, np.integer) if whole else (int, np.integer, float, np.floating)
+    return isinstance(value, kinds) and not isinstance(value, (bool, np.bool_))
+
+
+def describe(value):
+    """Return a short description of value for a message: its repr, or its type."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    return "an int of %d digits" % len(text) if is_number(value, True) else "a %s" % type(
+        value).__name__
+
+
+def shorten(text, most=30):
+    """Return text cut to at most characters, for an error message."""
+    return text if len(text) <= most else text[:most] + "..."
 
 
 # ----------------------------------------------------------------------------------------
@@ -1648,9 +1573,9 @@ LINE_END = re.compile(r"\r\n|\r|\n")  # what ends a line in an editor; nothing e
 
 
 def read_lines(path):
-    """Return the lines of a text file, without trailing blank lines; raise DataError if
-    there are none, or for NUL bytes, bytes that are not UTF-8, or more than a fifth of the
-    free memory (read a megabyte at a time, so an endless file is refused early)."""
+    """Return the lines of a text file, trailing blank lines dropped; raise DataError if none
+    are left, for a blank line between them, NUL bytes, bytes that are not UTF-8 or more
+    than a fifth of the free memory (read a megabyte at a time: an endless file stops early)."""
     limit, chunks = available_memory() // 5, []
     try:
         with open(path, "rb") as f:
@@ -1670,11 +1595,10 @@ def read_lines(path):
         raise DataError("%s: not a text file (it is not UTF-8 text)" % path) from None
     while lines and not lines[-1].strip():  # blank lines at the end are harmless
         lines.pop()
-    if not lines:
-        raise DataError("%s: holds no data" % path)
-    blank = next((n for n, line in enumerate(lines, 1) if not line.strip()), None)
-    if blank:
-        raise DataError("%s, line %d: blank line between rows of data" % (path, blank))
+    blank = next((n for n, line in enumerate(lines, 1) if not line.strip()), 0)
+    if not lines or blank:
+        raise DataError("%s, line %d: blank line between rows of data" % (path, blank) if blank
+                        else "%s: holds no data" % path)
     return lines
 
 
@@ -1706,21 +1630,14 @@ def line_fault(path, n, line, width, first_line, one_column):
     column, field = next((c, f) for c, f in enumerate(fields, 1) if not IS_NUMBER.fullmatch(f))
     if one_column:
         return where + ": %r is not a number" % shorten(field.strip(" \t"))
-    where += ", column %d" % column
+    where += ", column %d: " % column
     if not field.strip():
-        return where + ": empty value"
-    if "," not in line and any(is_row_of_numbers(line.split(sep)) for sep in ";\t |"):
-        return where + ": %r is not a number; separate values with commas" % shorten(field)
-    if n == 1:
-        return where + ": %r is not a number (a header line? the file must hold only numbers)" \
-            % shorten(field)
-    return where + ": %r is not a number" % shorten(field)
-
-
-def is_row_of_numbers(fields):
-    """Return whether fields hold two or more numbers and nothing else but blanks."""
-    values = [f for f in fields if f.strip()]
-    return len(values) > 1 and all(IS_NUMBER.fullmatch(f) for f in values)
+        return where + "empty value"
+    other = [[f for f in line.split(sep) if f.strip()] for sep in ";\t |" if "," not in line]
+    if any(len(f) > 1 and all(map(IS_NUMBER.fullmatch, f)) for f in other):
+        return where + "%r is not a number; separate values with commas" % shorten(field)
+    return where + "%r is not a number%s" % (shorten(field), " (a header line? the file must "
+                                             "hold only numbers)" if n == 1 else "")
 
 
 # ----------------------------------------------------------------------------------------
@@ -1744,8 +1661,7 @@ def load_weights(path, shape):
     of the network they are for; None if path is None."""
     if path is None:
         return None
-    lines, name = read_lines(path), "%d-%d-%d" % tuple(shape)  # as the header writes it
-    first_line = 1
+    lines, name, first_line = read_lines(path), "%d-%d-%d" % tuple(shape), 1
     if lines[0].lstrip().startswith("#"):  # the header weights_text writes, or a note
         saved = re.search(r"nn_backprop weights (\d+-\d+-\d+)", lines[0])
         if saved and saved.group(1) != name:
@@ -1754,8 +1670,8 @@ def load_weights(path, shape):
         lines, first_line = lines[1:], 2
     if not lines:
         raise DataError("%s: holds no weights, only a '#' line" % path)
-    weights = read_matrix(path, lines, first_line, one_column=True)[:, 0]
-    tw = NeuralNetwork.totalWeights(*shape)
+    weights, tw = read_matrix(path, lines, first_line, True)[:, 0], NeuralNetwork.totalWeights(
+        *shape)
     if len(weights) != tw:
         raise DataError("%s: holds %d weights; a %s network has %d"
                         % (path, len(weights), name, tw))
@@ -1764,35 +1680,37 @@ def load_weights(path, shape):
 
 # ----------------------------------------------------------------------------------------
 # Command-line options: one table, from which the parser, the run's "Setting" lines, the
-# plot's title and the keyword arguments of the network and of train are all made
+# plots' titles and the keyword arguments of the network and of train are all made
 # ----------------------------------------------------------------------------------------
 
 class Option(NamedTuple):
-    """A command-line option: what it reads, its default (the article's) and its help; the
-    API keyword it sets (of NeuralNetwork or train); the line a run prints when it is not
-    the default; whether it shows one run (and so not with --seeds)."""
+    """A command-line option: its kind (a table of names, "number", "path", "switch", "off"
+    or "seeds"), default and help; the API keyword it sets (a number's limit is LIMITS's);
+    the line a run prints when it is not the default; whether it shows one run."""
 
     flag: str
-    kind: object  # a table of names, "number" (see LIMITS), "path", "switch", "off", "seeds"
+    kind: object
     default: object
     help: str
-    keyword: str = None
+    keyword: str = None  # also its name in the parsed options
     setting: str = None  # str.format'ed with the value
     one_run: bool = False
+
+    @property
+    def dest(self):
+        """Return the option's name in the parsed options: its keyword, or its flag's words."""
+        return self.keyword or self.flag[2:].replace("-", "_")
 
 
 ENGINES = {"loops": NeuralNetwork, "matrix": MatrixNeuralNetwork}
 IRIS_FILES = (HERE / "irisTrainData.txt", HERE / "irisTestData.txt")  # the defaults
-NETWORK_KEYWORDS = ("hidden_activation", "init_range")  # those options may set
-TRAINING_KEYWORDS = tuple(NeuralNetwork.train.__kwdefaults__)
 OPTIONS = {  # group: its options, in the order --help lists them
     "data and network": [
         Option("--train", "path", IRIS_FILES[0], "training data: comma-separated, inputs then "
                "one-hot targets"),
-        Option("--test", "path", IRIS_FILES[1], "test data, with the same columns as the "
-               "training data"),
-        Option("--inputs", "number", 4, "number of input columns; the remaining columns are "
-               "the targets", "numInput"),
+        Option("--test", "path", IRIS_FILES[1], "test data, with the training data's columns"),
+        Option("--inputs", "number", 4, "number of input columns; the rest are the targets",
+               "numInput"),
         Option("--hidden", "number", 5, "number of hidden nodes", "numHidden"),
         Option("--activation", HIDDEN_ACTIVATIONS, "tanh", "hidden-node activation function",
                "hidden_activation", "Setting hidden activation = {}"),
@@ -1829,7 +1747,7 @@ OPTIONS = {  # group: its options, in the order --help lists them
                "prints none", "print_every")],
     "learning aids (one run)": [
         Option("--trace", "number", 0, "print every intermediate value of the first N "
-               "training steps", "steps", one_run=True),
+               "training steps", one_run=True),
         Option("--explain", "switch", False, "with --trace: under each traced step, every "
                "value it computed as its formula, the formula with the numbers in, and the "
                "result"),
@@ -1847,14 +1765,10 @@ OPTIONS = {  # group: its options, in the order --help lists them
         Option("--save-weights", "path", None, "after training, write the weights, one number "
                "per line", one_run=True),
         Option("--load-weights", "path", None, "start from these weights instead of the "
-               "random ones", None, "Starting from the weights in {}")],
-}
+               "random ones", None, "Starting from the weights in {}")]}
 EVERY_OPTION = [option for group in OPTIONS.values() for option in group]
-
-
-def dest(option):
-    """Return the attribute of the parsed options that option sets: --no-shuffle: shuffle."""
-    return option.flag[2:].replace("no-", "", option.kind == "off").replace("-", "_")
+NETWORK_OPTIONS = ("hidden_activation", "init_range")  # the keywords of NeuralNetwork they set
+TRAINING_OPTIONS = tuple(NeuralNetwork.train.__kwdefaults__)  # and of train
 
 
 class OptionParser(argparse.ArgumentParser):
@@ -1865,67 +1779,60 @@ class OptionParser(argparse.ArgumentParser):
         raise DataError(shorten(message, 160) + " (--help lists the options)")
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """argparse's help with each default, but for switches and options that default to off."""
-
-    def _get_help_string(self, action):
-        if action.default is None or action.nargs == 0:  # --plot, --confusion, ...
-            return action.help
-        return super()._get_help_string(action)
-
-
 def parse_options(argv=None):
-    """Return the command-line options; raise DataError for a bad one."""
-    p = OptionParser(prog="nn_backprop.py", formatter_class=HelpFormatter,
-                     description="Train a one-hidden-layer network by back-propagation; with "
-                                 "no options, the article's Iris demo.")
+    """Return the command-line options, each under its dest; raise DataError for a bad one."""
+    p = OptionParser(prog="nn_backprop.py", description="Train a one-hidden-layer network by "
+                     "back-propagation; with no options, the article's Iris demo.")
     for title, options in OPTIONS.items():
         group = p.add_argument_group(title)
-        for option in options:
-            if option.flag == "--seed":  # --seed or --seeds, not both
+        for o in options:
+            if o.flag == "--seed":  # --seed or --seeds, not both
                 group = group.add_mutually_exclusive_group()
-            group.add_argument(option.flag, help=option.help, default=option.default,
-                            **parser_settings(option))
+            shown = o.default is not None and o.kind not in ("switch", "off")
+            group.add_argument(o.flag, dest=o.dest, default=o.default, help=o.help + (
+                " (default: %s)" % o.default if shown else ""), **parser_settings(o))
     opts = p.parse_args(argv)
     opts.seed = 3 if opts.seed is None else opts.seed  # the article's seed
-    try:
-        check_combinations({o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION},
-                           {o.keyword: o.flag for o in EVERY_OPTION if o.keyword})
-    except ValueError as e:
-        p.error("argument " + str(e))
+    flags = {o.keyword: o.flag for o in EVERY_OPTION if o.keyword}
+    for fault, name, why in COMBINATIONS:  # as train checks them
+        if fault(vars(opts)):
+            p.error("argument %s: %s" % (flags[name], why.format(**flags)))
     if opts.explain and not opts.trace:
         p.error("argument --explain: give --trace N too (the steps to explain)")
-    one_run = [o.flag for o in EVERY_OPTION if o.one_run and getattr(opts, dest(o))]
+    one_run = [o.flag for o in EVERY_OPTION if o.one_run and vars(opts)[o.dest]]
     if opts.seeds and one_run:
         p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
                 % one_run[0])
-    for path in (opts.train, opts.test):
-        if path in IRIS_FILES and not path.exists():  # an install without -e copies the script only
-            raise DataError("the Iris files are not beside the script (%s): install it with "
-                            "pip install -e . from a clone, or give --train and --test"
-                            % shorten(str(HERE), 60))
+    if any(path in IRIS_FILES and not path.exists() for path in (opts.train, opts.test)):
+        raise DataError("the Iris files are not beside the script (%s): install it with pip "
+                        "install -e . from a clone, or give --train and --test"
+                        % shorten(str(HERE), 60))  # an install without -e copies the script
     return opts
 
 
 def parser_settings(option):
-    """Return the keyword arguments of argparse's add_argument for option."""
+    """Return the keyword arguments of argparse's add_argument for option's kind."""
     if isinstance(option.kind, dict):
-        return dict(type=one_of(option.kind), choices=list(option.kind))
+        return dict(choices=list(option.kind))
     if option.kind == "number":
-        limit = LIMITS[option.keyword]
+        limit = LIMITS[option.dest]
         return dict(type=number(limit), metavar="N" if limit.whole else "F")
-    return {"path": dict(type=file_name, metavar="PATH"), "seeds": dict(type=seed_list,
-            metavar="LIST"), "switch": dict(action="store_true"),
-            "off": dict(action="store_false", dest=dest(option))}[option.kind]
+    return {"path": dict(type=file_name, metavar="PATH"), "switch": dict(action="store_true"),
+            "off": dict(action="store_false"), "seeds": dict(type=seed_list, metavar="LIST")
+            }[option.kind]
 
 
 def number(limit):
-    """Return an argparse type for the numbers limit accepts."""
+    """Return an argparse type for the plain decimal numbers (see NUMBER) limit accepts."""
     def convert(text):
-        value = plain_number(text, limit.whole)
+        try:
+            value = (int if limit.whole else float)(text.strip()) if (
+                IS_WHOLE if limit.whole else IS_NUMBER).fullmatch(text) else None
+        except ValueError:  # int() converts 4300 digits at most
+            value = None
         if value is None:
-            raise argparse.ArgumentTypeError("%r is not a %s" % (
-                shorten(text), "whole number" if limit.whole else "number"))
+            raise argparse.ArgumentTypeError("%r is not a %snumber" % (
+                shorten(text), "whole " if limit.whole else ""))
         if not limit.accepts(value):
             raise argparse.ArgumentTypeError("%s is not %s" % (shorten(text), limit.words))
         return value
@@ -1940,7 +1847,7 @@ def seed_list(text):
     seeds = []
     for part in text.split(","):
         low, dash, high = part.strip().partition("-")
-        ends = [number(LIMITS["seed"])(low)] + ([number(LIMITS["seed"])(high)] if dash else [])
+        ends = [number(LIMITS["seed"])(end) for end in ([low, high] if dash else [low])]
         if ends[-1] < ends[0]:
             raise argparse.ArgumentTypeError("%r: a range goes from low to high" % shorten(part))
         if len(seeds) + ends[-1] - ends[0] >= MOST_SEEDS:
@@ -1949,16 +1856,6 @@ def seed_list(text):
     if len(set(seeds)) < len(seeds):
         raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
     return seeds
-
-
-def one_of(table):
-    """Return an argparse type for the names in table."""
-    def convert(text):
-        if text not in table:
-            raise argparse.ArgumentTypeError("%r is not one of %s"
-                                             % (shorten(text), ", ".join(table)))
-        return text
-    return convert
 
 
 def file_name(text):
@@ -1971,45 +1868,33 @@ def file_name(text):
     return Path(text)
 
 
-def network_options(opts):
-    """Return the keyword arguments of NeuralNetwork that the options set, but the sizes."""
-    return {o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION
-            if o.keyword in NETWORK_KEYWORDS}
-
-
-def training_options(opts):
-    """Return the keyword options of train that the options set."""
-    return {o.keyword: getattr(opts, dest(o)) for o in EVERY_OPTION
-            if o.keyword in TRAINING_KEYWORDS}
+def options_for(opts, keywords):
+    """Return the keyword arguments (of NETWORK_OPTIONS or TRAINING_OPTIONS) the options set."""
+    return {name: value for name, value in vars(opts).items() if name in keywords}
 
 
 def describe_variations(opts):
     """Return a "Setting ..." line for each option that differs from the article."""
-    return [o.setting.format(shown(o, getattr(opts, dest(o)))) for o in EVERY_OPTION
-            if o.setting and getattr(opts, dest(o)) != o.default]
-
-
-def shown(option, value):
-    """Return an option's value as its Setting line shows it."""
-    return "%s (%d networks)" % (describe_seeds(value), len(value)) if option.kind == "seeds" \
-        else value
+    return [o.setting.format("%s (%d networks)" % (describe_seeds(v), len(v))
+                             if o.kind == "seeds" else v)
+            for o, v in ((o, vars(opts)[o.dest]) for o in EVERY_OPTION)
+            if o.setting and v != o.default]
 
 
 def describe_run(opts, nn):
-    """Return a two-line summary of the run, for the titles of --plot and --diagram: the
-    network, seed, epochs and learning rate, then what differs from the article's run."""
-    changes = [line.replace("Setting ", "").replace(" = ", " ") for line in
-               describe_variations(opts)]
-    return ("nn_backprop.py, %d-%d-%d network, seed %d, %d epochs, learning rate %g\n%s"
-            % (nn.ni, nn.nh, nn.no, opts.seed, opts.epochs, opts.lr,
-               ", ".join(changes) or "the article's other settings"))
+    """Return the run in two lines, for the titles of --plot and --diagram: the network,
+    seed, epochs and learning rate, then what differs from the article's run."""
+    changes = [line.replace("Setting ", "").replace(" = ", " ")
+               for line in describe_variations(opts)]
+    return "nn_backprop.py, %d-%d-%d network, seed %d, %d epochs, learning rate %g\n%s" % (
+        nn.ni, nn.nh, nn.no, opts.seed, opts.maxEpochs, opts.learnRate,
+        ", ".join(changes) or "the article's other settings")
 
 
 def describe_data(opts):
     """Return 'Iris' for the article's files, else the two file names."""
-    if (opts.train, opts.test) == IRIS_FILES:
-        return "Iris"
-    return "%s and %s as" % (opts.train, opts.test)
+    return "Iris" if (opts.train, opts.test) == IRIS_FILES else "%s and %s as" % (
+        opts.train, opts.test)
 
 
 def format_rate(learnRate):
@@ -2035,35 +1920,34 @@ def describe_seeds(seeds):
 # ----------------------------------------------------------------------------------------
 
 def check_options(opts, trainData, testData):
-    """Raise DataError unless the data suit the options and every output can be written;
-    return the number of outputs (target columns)."""
-    columns = trainData.shape[1]
-    if opts.inputs >= columns:
+    """Raise DataError unless the data suit the options, the network fits in memory and
+    every output can be written; return the number of outputs (target columns)."""
+    columns, ni, nh = trainData.shape[1], opts.numInput, opts.numHidden
+    if ni >= columns:
         raise DataError("--inputs %d: %s has %d columns, which leaves no target columns"
-                        % (opts.inputs, opts.train, columns))
+                        % (ni, opts.train, columns))
     if testData.shape[1] != columns:
         raise DataError("%s has %d columns, but the training data %s has %d"
                         % (opts.test, testData.shape[1], opts.train, columns))
-    for path, data in ((opts.train, trainData), (opts.test, testData)):
-        targets = data[:, opts.inputs:]
+    for path, targets in ((opts.train, trainData[:, ni:]), (opts.test, testData[:, ni:])):
         one_hot = np.all((targets == 0) | (targets == 1), axis=1) & (targets.sum(axis=1) == 1)
         if not one_hot.all():
             n = int(np.argmin(one_hot))
-            raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not %s"
-                            % (path, n + 1, opts.inputs + 1, columns,
-                               shorten(",".join("%g" % v for v in targets[n]), 40)))
-    needed = memory_needed(opts.inputs, opts.hidden, columns - opts.inputs, min(
-        opts.batch_size, len(trainData)), opts.engine == "loops")
+            raise DataError("%s, line %d: the target columns %d-%d must hold one 1 and 0s, not "
+                            "%s" % (path, n + 1, ni + 1, columns, shorten(",".join(
+                                "%g" % v for v in targets[n]), 40)))
+    no = columns - ni
+    needed = memory_needed(ni, nh, no, min(opts.batch_size, len(trainData)),
+                           loops=opts.engine == "loops")
     if needed > available_memory():
         raise DataError("--hidden %d with --inputs %d: a %d-%d-%d network has %s weights and "
-                        "would need about %s of memory, more than the %s free"
-                        % (opts.hidden, opts.inputs, opts.inputs, opts.hidden, columns - opts.inputs,
-                           "{:,}".format(NeuralNetwork.totalWeights(opts.inputs, opts.hidden, columns - opts.inputs)),
-                           megabytes(needed), megabytes(available_memory())))
+                        "would need about %s of memory, more than the %s free" % (
+                            nh, ni, ni, nh, no, "{:,}".format(NeuralNetwork.totalWeights(
+                                ni, nh, no)), megabytes(needed), megabytes(available_memory())))
     reads = [("--train", opts.train), ("--test", opts.test),
              ("--load-weights", opts.load_weights), ("the script", Path(__file__))]
     for option in ("--save-weights", "--plot", "--diagram"):
-        path = getattr(opts, option[2:].replace("-", "_"))
+        path = vars(opts)[option[2:].replace("-", "_")]
         if path is not None:
             check_output(option, path, reads)
             reads.append((option, path))
@@ -2071,87 +1955,77 @@ def check_options(opts, trainData, testData):
         try:
             import matplotlib  # noqa: F401  (only --plot and --diagram need it)
         except ImportError:
-            raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone (or pip "
-                            "install matplotlib)" % ("--plot" if opts.plot else "--diagram")) from None
-    return columns - opts.inputs
+            raise DataError("%s needs matplotlib: pip install -e '.[plot]' in the clone (or "
+                            "pip install matplotlib)" % ("--plot" if opts.plot else "--diagram")
+                            ) from None
+    return no
 
 
 STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
-FILE_KINDS = {stat.S_ISDIR: "folder", stat.S_ISCHR: "character device",
+FILE_KINDS = {stat.S_ISREG: None, stat.S_ISDIR: "folder", stat.S_ISCHR: "character device",
               stat.S_ISBLK: "block device", stat.S_ISFIFO: "FIFO", stat.S_ISSOCK: "socket"}
 
 
 def check_output(option, path, reads):
-    """Raise DataError unless path can be written as a new or replaced regular file: not one
-    the run reads or writes already (reads, through links), nor one behind its own streams."""
-    where = "%s %s: " % (option, path)
+    """Raise DataError unless path can be written as a new or replaced regular file that is
+    no file the run reads or writes already (reads), nor one behind its own streams."""
+    where = "%s %s: " % (option, shorten(str(path), 120))
     if option != "--save-weights" and path.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise DataError(where + "name a .png, .pdf or .svg file")
     try:
         os.path.abspath(path)  # a relative name needs the current folder
-    except FileNotFoundError:
-        raise DataError(where + "the current folder no longer exists; cd to one that does") \
-            from None
-    try:
         info = os.stat(path)  # through symlinks, as writing would go
     except OSError as e:
+        if e.filename is None:  # from abspath
+            raise DataError(where + "the current folder no longer exists; cd to one that "
+                            "does") from None
         if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
             raise DataError(where + "cannot use it: %s" % e.strerror) from None
         info = None  # a new file: its folder is checked below
-    kind = info and next((k for test, k in FILE_KINDS.items() if test(info.st_mode)),
-                         None if stat.S_ISREG(info.st_mode) else "special file")
-    if kind == "folder":
-        raise DataError(where + "is a folder; name a file")
-    if kind:
-        raise DataError(where + "is a %s, not a regular file; the run replaces regular files "
-                        "only" % kind)
-    for fd, stream in STREAMS.items():  # e.g. /dev/stdout while the output goes to a log
-        if info and same_stream(info, fd):
-            raise DataError(where + "is the file behind this run's %s; the run never replaces "
-                            "it" % stream)
-    for other, other_path in reads:
-        if other_path is not None and same_file(path, other_path):
-            raise DataError(where + "is also %s; the run never writes a file it reads or "
-                            "writes twice" % other)
+    kind = info and next((k for is_kind, k in FILE_KINDS.items() if is_kind(info.st_mode)),
+                         "special file")
+    stream = info and next((s for fd, s in STREAMS.items() if same_file(info, fd)), None)
+    other = next((name for name, read in reads if read is not None and same_file(path, read)),
+                 None)
     folder, name = os.path.split(os.path.realpath(path))  # a new file, or the one replaced
     longest = os.pathconf(folder, "PC_NAME_MAX") if os.path.isdir(folder) else 255
-    problem = next((why for bad, why in (
+    problem = next((why for fault, why in (
+        (kind == "folder", "is a folder; name a file"),
+        (kind, "is a %s, not a regular file; the run replaces regular files only" % kind),
+        (stream, "is the file behind this run's %s; the run never replaces it" % stream),
+        (other, "is also %s; the run never writes a file it reads or writes twice" % other),
         (not os.path.exists(folder), "the folder %s does not exist" % folder),
         (not os.path.isdir(folder), "%s is not a folder" % folder),
-        (len(os.fsencode(name)) > longest, "the name is longer than the %d bytes this file "
-                                             "system allows" % longest),
-        (not os.access(folder, os.W_OK), "cannot write in the folder %s" % folder)) if bad),
+        (len(os.fsencode(name)) > longest,
+         "the name is longer than the %d bytes this file system allows" % longest),
+        (not os.access(folder, os.W_OK), "cannot write in the folder %s" % folder)) if fault),
         None)
     if problem:
-        raise DataError(("%s %s: " % (option, shorten(str(path), 60)) if "longer" in problem
-                         else where) + problem)
-
-
-def same_stream(info, fd):
-    """Return whether the file of os.stat result info is open as file descriptor fd."""
-    try:
-        return os.path.samestat(info, os.fstat(fd))
-    except OSError:  # fd is closed
-        return False
+        raise DataError(where + problem)
 
 
 def same_file(a, b):
-    """Return whether paths a and b name one file, through symlinks and hard links."""
+    """Return whether a and b name one file, through symlinks and hard links: two paths, or
+    an os.stat result and an open file descriptor."""
     try:
+        if isinstance(b, int):
+            return os.path.samestat(a, os.fstat(b))
         return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet
-        return os.path.realpath(a) == os.path.realpath(b)
+    except OSError:  # the descriptor is closed, or a path does not exist yet
+        return not isinstance(b, int) and os.path.realpath(a) == os.path.realpath(b)
 
 
 def save_outputs(opts, nn, aids):
     """Write the files --save-weights, --plot and --diagram ask for, all or none, and say so."""
-    title = describe_run(opts, nn)
-    outputs = {path: (make(), said) for path, make, said in (
-        (opts.save_weights, lambda: weights_text(nn).encode(), "Weights saved to "),
-        (opts.plot, lambda: aids.history.plot(opts.plot.suffix.lower()[1:], title),
-         "Plot written to "),
-        (opts.diagram, lambda: draw_network(nn, opts.diagram.suffix.lower()[1:], title,
-                                            *aids.traced[:1]), "Diagram written to ")) if path}
+    title, outputs = describe_run(opts, nn), {}
+    if opts.save_weights:
+        outputs[opts.save_weights] = weights_text(nn).encode(), "Weights saved to "
+    if opts.plot:
+        outputs[opts.plot] = aids.history.plot(opts.plot.suffix[1:].lower(), title), \
+            "Plot written to "
+    if opts.diagram:
+        outputs[opts.diagram] = draw_network(nn, opts.diagram.suffix[1:].lower(), title,
+                                             *aids.traced[:1]), "Diagram written to "
     write_files({path: data for path, (data, _) in outputs.items()})
     for path, (_, said) in outputs.items():
         print("\n" + said + str(path))
@@ -2163,10 +2037,13 @@ def write_files(contents):
     A new file gets the mode the umask gives, as with open(path, "w"); an existing file
     keeps its mode. Each file replaced is kept (a hard link, or else a copy) until all are
     in place: if anything fails, every file is put back as it was, and no temporary file
-    is left. SIGINT and SIGTERM are held back meanwhile, and act after it.
+    is left. SIGINT and SIGTERM that arrive meanwhile act after it.
     """
     made, done, path = {}, [], None  # target: [its temporary file, the old one kept]
-    held = hold_signals()
+    arrived, held = [], {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with contextlib.suppress(ValueError):  # outside the main thread nothing can be held
+        for s in held:
+            signal.signal(s, lambda signum, frame: arrived.append(signum))
     try:
         for path, data in contents.items():
             target = os.path.realpath(path)  # through a symlink: replace its target
@@ -2177,53 +2054,29 @@ def write_files(contents):
                 f.write(data)
             if os.path.exists(target):
                 os.chmod(name + ".tmp", stat.S_IMODE(os.stat(target).st_mode))
-                made[target][1] = keep_old(target, name + ".old")
+                try:
+                    os.link(target, name + ".old")
+                except OSError:  # e.g. a bind-mounted file, or no hard links here
+                    shutil.copy2(target, name + ".old")
+                made[target][1] = name + ".old"
         for target, (temporary, _) in made.items():
             os.replace(temporary, target)
             done.append(target)
     except BaseException as e:
         for target in done:  # put back what was there
             os.replace(made[target][1], target) if made[target][1] else os.unlink(target)
-        for name in (name for pair in made.values() for name in pair if name):
-            if os.path.lexists(name):
-                os.unlink(name)
         if isinstance(e, OSError):
-            raise DataError("%s: cannot write: %s" % (path, e.strerror or e)) from None
-        raise
-    else:
-        for _, old in made.values():
-            if old:
-                os.unlink(old)
+            e = DataError("%s: cannot write: %s" % (path, e.strerror or e))
+        raise e from None
     finally:
-        held()
-
-
-def hold_signals():
-    """Hold SIGINT (Ctrl-C) and SIGTERM back until the function returned is called; they
-    act then, as if they came then. (Outside the main thread, where Python runs signal
-    handlers, nothing is held.)"""
-    arrived = []
-    try:
-        before = {s: signal.signal(s, lambda signum, frame: arrived.append(signum))
-                  for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread
-        before = {}
-
-    def release():
-        for s, handler in before.items():
-            signal.signal(s, handler)
+        for name in (name for pair in made.values() for name in pair if name):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+        with contextlib.suppress(ValueError):
+            for s, handler in held.items():
+                signal.signal(s, handler)
         for s in arrived:
-            signal.raise_signal(s)
-    return release
-
-
-def keep_old(target, name):
-    """Keep file target as name (a hard link, or a copy where links fail); return name."""
-    try:
-        os.link(target, name)
-    except OSError:  # e.g. a bind-mounted file, or a file system without hard links
-        shutil.copy2(target, name)
-    return name
+            signal.raise_signal(s)  # as if it came now
 
 
 def cli(argv=None):
@@ -2250,11 +2103,12 @@ def cli(argv=None):
 
 
 def fail(message, status):
-    """Print message on stderr as one line, long names shortened, and return status."""
+    """Print message on stderr as one line, control characters escaped (a newline as \\n) and
+    runs of over 150 characters without a blank cut in the middle; return status."""
     if sys.stderr is not None:  # closed (2>&-): the status is all that is left to say it
         message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-        print("nn_backprop.py: " + re.sub(r"\S{151,}", lambda m: m.group()[:75] + "..." +
-                                          m.group()[-75:], message), file=sys.stderr)
+        print("nn_backprop.py: " + re.sub(r"\S{151,}", lambda m: m.group()[:75] + "..."
+                                          + m.group()[-75:], message), file=sys.stderr)
     return status
 
 

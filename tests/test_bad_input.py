@@ -273,7 +273,7 @@ def test_a_form_feed_inside_a_line_does_not_end_it(tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["--train", ""], "argument --train: the file name is empty"),
     (["--seed", "9" * 5000], "argument --seed: '999"),
-    (["--error", "x" * 5000], "argument --error: 'xxx"),
+    (["--error", "x" * 5000], "argument --error: invalid choice: 'xxx"),
     (["--lr", "1" * 5000 + "x"], "argument --lr: '111"),
     (["--bogus", "y" * 5000], "unrecognized arguments: --bogus yyy"),
 ])
@@ -427,7 +427,8 @@ def test_a_bad_weights_file_is_refused_before_anything_is_printed(tmp_path):
 
 
 def test_a_negative_seed_is_refused(tmp_path):
-    assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed", "-1 is not a whole number of at least 0")
+    assert_one_line_error(run_script("--seed", "-1", cwd=tmp_path), "--seed",
+                          "-1 is not a whole number of at least 0")
 
 
 def test_a_name_ending_in_a_slash_names_a_folder_not_a_file(tmp_path):

@@ -144,7 +144,7 @@ def test_adam_three_steps_on_one_item_follow_the_papers_rule(engine):
 
 
 def test_adam_with_momentum_is_refused():
-    with pytest.raises(ValueError, match="momentum: not with optimizer adam, which keeps its own moments"):
+    with pytest.raises(ValueError, match="momentum: not with optimizer adam, which keeps its own"):
         make_network("tanh").train(ROWS, 1, LR, momentum=0.5, optimizer="adam")
 
 
