@@ -133,6 +133,8 @@ def test_test_file_with_other_columns(tmp_path):
     (["--lr", "0_05"], "--lr"), (["--seeds", "1-1_0"], "--seeds"),
     (["--optimizer", "adam", "--momentum", "0.5"], "--momentum: not with --optimizer adam"),
     (["--inputs", "7"], "--inputs 7"), (["--inputs", "9"], "--inputs 9"),
+    (["--init-range", "1e39"], "--init-range: 1e39 is not a positive number of at most 3.4e38"),
+    (["--seed", "3", "--seeds", "1-2"], "--seeds: not allowed with argument --seed"),
 ])
 def test_bad_options(args, fragment, tmp_path):
     result = run_script(*args, cwd=tmp_path)

@@ -1,7 +1,10 @@
 """The NeuralNetwork class: weights, their order, the random stream, softmax."""
 
+import ast
+
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import nn_backprop as nb
 
@@ -105,3 +108,20 @@ def test_momentum_memory_lives_for_one_train_call():
     assert velocity.shape == (43,) and np.abs(velocity).max() > 0 and nn.optimizer.t == 2
     nn.train(rows, 1, 0.1, print_every=0)  # without momentum: no memory left over
     assert nn.optimizer is None
+
+
+def test_each_method_of_the_article_calls_into_the_boundary_at_most_once():
+    """The article's class and helpers stay free of checks: at most one call per method into
+    the boundary's functions (loadFile's read_matrix, setWeights' check_weights, ...)."""
+    source = (ROOT / "nn_backprop.py").read_text()
+    boundary = ast.parse(source[source.index("# The boundary:"):])
+    names = {node.name for node in boundary.body if isinstance(node, ast.FunctionDef)}
+    article = ast.parse(source[:source.index("# Beyond the article")])
+    functions = [n for n in ast.walk(article) if isinstance(n, ast.FunctionDef)]
+    assert {"loadFile", "setWeights", "train", "accuracy", "main"} <= {f.name for f in functions}
+    for function in functions:
+        if function.name == "main":  # the demo reads options and files: the boundary's work
+            continue
+        calls = [c.func.id for c in ast.walk(function) if isinstance(c, ast.Call)
+                 and isinstance(c.func, ast.Name) and c.func.id in names]
+        assert len(calls) <= 1, (function.name, calls)

@@ -53,3 +53,11 @@ def test_every_install_of_the_project_is_editable(name):
         assert "-e" in flags.split(), (name, flags)
     if name == "README.md":
         assert len(installs) >= 4  # the Quick start lines, the PyTorch lines, the advice
+
+
+def test_the_article_part_is_as_long_as_the_readme_says():
+    """The README's 'its first N lines': the Beyond-the-article ruler comes right after them."""
+    stated = int(re.search(r"its first (\d+)\s+lines are the helpers", README).group(1))
+    lines = (ROOT / "nn_backprop.py").read_text().splitlines()
+    ruler = next(i for i, line in enumerate(lines) if line.startswith("# Beyond the article")) - 1
+    assert ruler == stated, (ruler, stated)
