@@ -632,7 +632,8 @@ class Momentum(UpdateRule):
 
     def delta(self, idx, g, learnRate):
         """Return the step of the weights at idx for their gradient g."""
-        self.velocity[idx] = self.momentum * self.velocity[idx] - learnRate * g
+        self.velocity[idx] *= self.momentum  # v = momentum * v - learnRate * g, in place:
+        self.velocity[idx] -= learnRate * g  # for every weight at once, no copy of v is made
         return self.velocity[idx]
 
 
