@@ -413,7 +413,7 @@ def main(argv=None):
     print("\n" + labels[0].ljust(width) + " = %0.4f" % accTrain)
     print(labels[1].ljust(width) + " = %0.4f" % accTest)
     if opts.confusion:
-        show_confusion(nn, trainDataMatrix, testDataMatrix, class_names(opts, numOutput))
+        show_confusion(nn, trainDataMatrix, testDataMatrix)
     save_outputs(opts, nn, aids)  # --save-weights, --plot, --diagram: all or none
     print("\nEnd demo\n")
 
@@ -855,6 +855,8 @@ def tracer(nn, steps, explain=None, first=None):
     it computed as its formula with the numbers in (see explain_step). A list first gets
     a copy of the first step and the weights before it (for --diagram).
     """
+    if explain:  # the boundary: a learning rate and an error's name
+        check_arguments(nn, {"learnRate": explain[0], "error_function": explain[1]})
     done = []  # the steps printed so far
     before = [nn.getWeights(), None]  # the weights and the optimizer's memory before a step
 
@@ -1187,9 +1189,10 @@ class History:
         self.nn, self.trainData, self.testData = nn, trainData, testData
         self.error = choose(ERROR_FUNCTIONS, error_function, "error_function")
         self.epochs, self.errors, self.train_accuracy, self.test_accuracy = [], [], [], []
+        self.record(0)  # the starting weights: a plot of --epochs 0 or 1 still shows a line
 
     def record(self, epoch):
-        """Measure the network after this epoch."""
+        """Measure the network after this epoch (0: before training)."""
         self.epochs.append(epoch)
         self.errors.append(self.error.of_data(self.nn, self.trainData))
         self.train_accuracy.append(self.nn.accuracy(self.trainData))
@@ -1201,11 +1204,11 @@ class History:
         matplotlib.use("Agg")  # files only, no window
         import matplotlib.pyplot as plt
         fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
-        top.plot(self.epochs, self.errors, color="tab:red")
+        top.plot(self.epochs, self.errors, color="tab:red", marker=".", gid="error")
         top.set_ylabel(self.error.label + " (training data)")
         top.set_title(title, fontsize=9)
-        bottom.plot(self.epochs, self.train_accuracy, label="train")
-        bottom.plot(self.epochs, self.test_accuracy, label="test")
+        bottom.plot(self.epochs, self.train_accuracy, label="train", marker=".", gid="train")
+        bottom.plot(self.epochs, self.test_accuracy, label="test", marker=".", gid="test")
         bottom.set_xlabel("epoch")
         bottom.set_ylabel("accuracy")
         bottom.legend()
@@ -1308,11 +1311,13 @@ def draw_layers(ax, nn, arrays, step, label, largest=0):
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")  # the order of the one-hot targets
 
 
-def class_names(opts, numOutput):
-    """Return the names of the classes: the species for the Iris files, else class numbers."""
-    if describe_data(opts) == "Iris" and numOutput == len(IRIS_SPECIES):
-        return IRIS_SPECIES
-    return tuple("class %d" % k for k in range(numOutput))
+def class_names(trainData, testData, numOutput):
+    """Return the names of the classes: the species for the Iris data (whatever the files'
+    names), else class numbers."""
+    iris = all(path.exists() for path in IRIS_FILES) and all(
+        np.array_equal(data, loadFile(path)) for data, path in zip(
+            (trainData, testData), IRIS_FILES, strict=True))
+    return IRIS_SPECIES if iris else tuple("class %d" % k for k in range(numOutput))
 
 
 def confusion_matrix(nn, tdata):
@@ -1320,15 +1325,17 @@ def confusion_matrix(nn, tdata):
 
     The diagonal counts the rows that accuracy counts as correct.
     """
+    check_arguments(nn, {"tdata": tdata})  # the boundary: a matrix of the network's columns
     counts = np.zeros((nn.no, nn.no), dtype=int)  # (no, no)
     predicted = np.argmax(nn.outputs(tdata), axis=1)  # (n,): the largest output
     np.add.at(counts, (np.argmax(tdata[:, nn.ni:], axis=1), predicted), 1)
     return counts
 
 
-def show_confusion(nn, trainData, testData, names):
+def show_confusion(nn, trainData, testData):
     """Print the confusion matrices of the training and test data, then each test item the
     network gets wrong: its row, inputs, target and outputs."""
+    names = class_names(trainData, testData, nn.no)
     width = max(len(name) for name in names) + 2
     for label, tdata in (("training", trainData), ("test", testData)):
         print("\nConfusion matrix of the %s data (a row per target, a column per output):"
@@ -1366,6 +1373,7 @@ def train_seeds(opts, nn, trainData, testData, loaded):
                       **dict(options_for(opts, TRAINING_OPTIONS), print_every=0))
         except DivergenceError as e:
             print(seed_row(seed, ["diverged in epoch %d" % e.epoch]), flush=True)
+            diverged = e
             continue
         figures.append((error.of_data(net, trainData), net.accuracy(trainData),
                         net.accuracy(testData)))
@@ -1373,10 +1381,11 @@ def train_seeds(opts, nn, trainData, testData, loaded):
     left_out = len(opts.seeds) - len(figures)
     print("\nOver %d seeds%s:" % (len(figures), " (%d diverged, left out)" % left_out
                                   if left_out else ""))
-    if figures:
-        for name, statistic in (("mean", np.mean), ("min", np.min), ("median", np.median),
-                                ("max", np.max)):
-            print(seed_row(name, ["%0.4f" % statistic(f) for f in zip(*figures, strict=True)]))
+    if not figures:  # as one run that diverges: an error status
+        raise diverged
+    for name, statistic in (("mean", np.mean), ("min", np.min), ("median", np.median),
+                            ("max", np.max)):
+        print(seed_row(name, ["%0.4f" % statistic(f) for f in zip(*figures, strict=True)]))
     print("\nEnd demo\n")
 
 
@@ -1745,7 +1754,7 @@ OPTIONS = {  # group: its options, in the order --help lists them
                "epoch (the article shuffles them)", "shuffle",
                "Setting shuffle = off (the items in file order)"),
         Option("--print-every", "number", 10, "print the training error every N epochs; 0 "
-               "prints none", "print_every")],
+               "prints none (one run: not with --seeds)", "print_every", one_run=True)],
     "learning aids (one run)": [
         Option("--trace", "number", 0, "print every intermediate value of the first N "
                "training steps", one_run=True),
@@ -1800,14 +1809,17 @@ def parse_options(argv=None):
             p.error("argument %s: %s" % (flags[name], why.format(**flags)))
     if opts.explain and not opts.trace:
         p.error("argument --explain: give --trace N too (the steps to explain)")
-    one_run = [o.flag for o in EVERY_OPTION if o.one_run and vars(opts)[o.dest]]
+    if opts.explain and opts.batch_size > MOST_EXPLAINED:  # a formula per row, and sums over them
+        p.error("argument --explain: explains batches of at most %d items, not --batch-size %d"
+                % (MOST_EXPLAINED, opts.batch_size))
+    one_run = [o.flag for o in EVERY_OPTION if o.one_run and vars(opts)[o.dest] != o.default]
     if opts.seeds and one_run:
         p.error("argument --seeds: not with %s, which shows one run; use --seed N for that"
                 % one_run[0])
     if any(path in IRIS_FILES and not path.exists() for path in (opts.train, opts.test)):
-        raise DataError("the Iris files are not beside the script (%s): install it with pip "
-                        "install -e . from a clone, or give --train and --test"
-                        % shorten(str(HERE), 60))  # an install without -e copies the script
+        raise DataError("the Iris files (irisTrainData.txt, irisTestData.txt) are not beside "
+                        "the script (%s): install it with pip install -e . from a clone, or "
+                        "give --train and --test" % shorten(str(HERE), 60))
     return opts
 
 
@@ -1841,21 +1853,24 @@ def number(limit):
 
 
 MOST_SEEDS = 10000  # what --seeds accepts at most
+MOST_EXPLAINED = 64  # the largest batch --explain writes out
+MOST_DRAWN = 16  # the most nodes a layer --diagram draws apart (its circles would overlap)
 
 
 def seed_list(text):
     """Return the seeds of '1-20', '1,3,8' or '1-5,9' as a list (argparse type)."""
     seeds = []
     for part in text.split(","):
-        low, dash, high = part.strip().partition("-")
+        low, dash, high = re.fullmatch(r"(\s*[+-]?[^-]*)(-?)(.*)", part).groups()  # -1 is low
         ends = [number(LIMITS["seed"])(end) for end in ([low, high] if dash else [low])]
         if ends[-1] < ends[0]:
             raise argparse.ArgumentTypeError("%r: a range goes from low to high" % shorten(part))
         if len(seeds) + ends[-1] - ends[0] >= MOST_SEEDS:
             raise argparse.ArgumentTypeError("%s: at most %d seeds" % (shorten(text), MOST_SEEDS))
         seeds += range(ends[0], ends[-1] + 1)
-    if len(set(seeds)) < len(seeds):
-        raise argparse.ArgumentTypeError("%s names a seed twice" % shorten(text))
+    twice = next((seed for seed in seeds if seeds.count(seed) > 1), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError("%s names seed %d twice" % (shorten(text), twice))
     return seeds
 
 
@@ -1899,8 +1914,9 @@ def describe_data(opts):
 
 
 def format_rate(learnRate):
-    """Return the learning rate as the article prints it (0.050), or in full if finer."""
-    return "%0.3f" % learnRate if round(learnRate, 3) == learnRate else repr(learnRate)
+    """Return the learning rate as the article prints it (0.050), else as Python does."""
+    exact = 0.001 <= learnRate < 1000 and round(learnRate, 3) == learnRate
+    return "%0.3f" % learnRate if exact else repr(learnRate)
 
 
 def describe_seeds(seeds):
@@ -1952,6 +1968,9 @@ def check_options(opts, trainData, testData):
         if path is not None:
             check_output(option, path, reads)
             reads.append((option, path))
+    if opts.diagram and max(ni, nh, no) > MOST_DRAWN:
+        raise DataError("--diagram: draws networks of at most %d nodes a layer, apart and in a "
+                        "few seconds; this one is %d-%d-%d" % (MOST_DRAWN, ni, nh, no))
     if opts.plot or opts.diagram:
         try:
             import matplotlib  # noqa: F401  (only --plot and --diagram need it)

@@ -411,7 +411,8 @@ def test_a_copy_of_the_script_without_the_iris_files_says_so(tmp_path):
     shutil.copy(ROOT / "nn_backprop.py", tmp_path)
     result = subprocess.run([sys.executable, str(tmp_path / "nn_backprop.py")], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
-    assert_one_line_error(result, "the Iris files are not beside the script",
+    assert_one_line_error(result, "the Iris files (irisTrainData.txt, irisTestData.txt) are "
+                          "not beside the script",
                           "pip install -e . from a clone")
     assert result.stdout == ""
     given = subprocess.run([sys.executable, str(tmp_path / "nn_backprop.py"), "--train",
