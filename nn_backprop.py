@@ -1247,7 +1247,8 @@ def draw_network(nn, file_format, title, traced=None):
         step, weights = traced
         panels = [("weights before the step, nodes: value (signal)", views(nn, weights), step, 0),
                   ("the step's gradients", step.grads, None, 3)]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 5.5), squeeze=False)
+    height = max(5.5, 0.8 * max(nn.ni, nn.nh, nn.no) + 1.5)  # room between the nodes' labels
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), height), squeeze=False)
     for ax, (label, arrays, values, largest) in zip(axes[0], panels, strict=True):
         draw_layers(ax, nn, arrays, values, label, largest)
     fig.suptitle(title, fontsize=9)

@@ -105,6 +105,7 @@ def test_confusion_names_the_species_however_the_iris_files_are_spelled(tmp_path
     (TRAIN[:0], ValueError, "tdata holds no rows"),
 ])
 @pytest.mark.parametrize("engine", [nb.NeuralNetwork, nb.MatrixNeuralNetwork])
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.asmatrix
 def test_confusion_matrix_checks_its_data_as_accuracy_does(engine, data, error, fragment):
     with pytest.raises(error, match=fragment):
         nb.confusion_matrix(engine(4, 5, 3, seed=3), data)
