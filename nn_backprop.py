@@ -1153,7 +1153,7 @@ def check_gradients(nn, row, error_function, step=1e-6):
     x64, t64 = np.float64(x_values), np.float64(t_values)
     print("\nGradient check on training row 0 (error %s, activation %s):"
           % (error.name, nn.hidden.name))
-    worst = 0.0
+    worst, every = 0.0, []  # every: (the engine's, the numeric) gradient of each array
     for name, g, weights in zip(WEIGHT_NAMES, grads, weight_arrays(twin), strict=True):
         numeric = np.zeros_like(weights)
         for idx in np.ndindex(weights.shape):  # central differences, one weight at a time
@@ -1166,8 +1166,15 @@ def check_gradients(nn, row, error_function, step=1e-6):
             numeric[idx] = (plus - minus) / (2 * step)
         difference = relative_difference(np.float64(g), numeric)
         worst = max(worst, difference)
+        every.append((np.float64(g).ravel(), numeric.ravel()))
         print("  %-9s largest relative difference %.2e" % (name, difference))
     print("max relative difference: %.2e" % worst)
+    ours, numeric = (np.concatenate(part) for part in zip(*every, strict=True))
+    lengths = np.linalg.norm(ours) * np.linalg.norm(numeric)
+    print("all %d gradients as one vector against the central differences: cosine %.6f, "
+          "length ratio %.2f" % (len(ours), ours @ numeric / lengths if lengths else 1.0,
+                                 np.linalg.norm(ours) / np.linalg.norm(numeric)
+                                 if lengths else 1.0))
     if not error.exact:
         print("The article's output signal (1 - o) o (o - t) keeps only the diagonal of the "
               "softmax derivative and leaves out its off-diagonal terms -o_j o_k, so it is not "
@@ -1252,6 +1259,9 @@ def draw_network(nn, file_format, title, traced=None):
     for ax, (label, arrays, values, largest) in zip(axes[0], panels, strict=True):
         draw_layers(ax, nn, arrays, values, label, largest)
     fig.suptitle(title, fontsize=9)
+    fig.legend(handles=[plt.Line2D([], [], color=color, label=sign) for color, sign in (
+        ("tab:blue", "positive"), ("tab:red", "negative"))], loc="upper right", fontsize=7,
+        title="an edge's colour: its sign; its width: its size", title_fontsize=7)
     fig.tight_layout(rect=(0, 0, 1, 0.9))  # room for the two lines of the title
     return image_bytes(fig, file_format)
 

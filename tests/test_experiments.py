@@ -263,3 +263,20 @@ def test_the_plots_title_names_the_momentum_rule_and_no_shuffling():
     assert "momentum 0.75, momentum rule one-step, shuffle off" in title
     assert "one-step" not in nb.describe_run(nb.parse_options(["--momentum", "0.75"]),
                                              nb.NeuralNetwork(4, 5, 3, seed=3))
+
+
+def test_seeds_accepts_exactly_its_most_seeds():
+    assert len(nb.seed_list("0-%d" % (nb.MOST_SEEDS - 1))) == nb.MOST_SEEDS
+    with pytest.raises(nb.argparse.ArgumentTypeError, match="at most %d seeds" % nb.MOST_SEEDS):
+        nb.seed_list("0-%d" % nb.MOST_SEEDS)
+    with pytest.raises(nb.argparse.ArgumentTypeError, match="at most"):
+        nb.seed_list("0-%d,%d" % (nb.MOST_SEEDS - 1, nb.MOST_SEEDS + 5))
+
+
+@pytest.mark.parametrize("options", [["--init-range", "1"], ["--activation", "relu"],
+                                     ["--momentum", "0.5", "--batch-size", "8"]], ids=" ".join)
+def test_each_seed_uses_the_options_of_the_network_and_of_training(options, tmp_path):
+    rows = seed_table(run_script("--seeds", "4", "--epochs", 10, *options, cwd=tmp_path).stdout)
+    alone = run_script("--seed", 4, "--epochs", 10, "--print-every", 10, *options, cwd=tmp_path)
+    error, train, test = single_run_figures("--seed", 4, "--epochs", 10, *options, cwd=tmp_path)
+    assert alone.returncode == 0 and rows["4"] == [error, train, test]

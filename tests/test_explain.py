@@ -106,3 +106,15 @@ def test_without_explain_the_trace_is_unchanged(capsys):
     kept = [line for line in explained.splitlines() if not EXPLAINED.match(line)
             and not re.match(r"(--- the step as|\d|update steps)", line)]
     assert kept == plain.splitlines()
+
+
+def test_one_step_momentum_adds_the_delta_the_step_before_made(capsys):
+    """Step 2's 'previous ihDeltas[0, 0]' is the ihDeltas[0, 0] that step 1 printed."""
+    _, lines = explain(capsys, "loops", ["--momentum", "0.5", "--momentum-rule", "one-step"],
+                       steps=2)
+    first, second = (i for i, line in enumerate(lines) if line.startswith("--- the step as"))
+    delta = next(m.group(5) for m in map(EXPLAINED.match, lines[first:second])
+                 if m and m.group(1) == "ihDeltas" and m.group(2) == "0, 0")
+    line = next(line for line in lines[second:] if line.startswith("ihWeights[0, 0] = "))
+    used = float(line.split(" = ")[2].split(" * ")[-1])  # w + delta + 0.5 * previous delta
+    assert float(delta) != 0 and used == pytest.approx(float(delta), rel=1e-3)

@@ -221,3 +221,12 @@ def test_trace_of_adam_shows_its_step(engine, tmp_path):
     for grads, deltas in (("ihGrads", "ihDeltas"), ("hoGrads", "hoDeltas"),
                           ("obGrads", "obDeltas")):
         np.testing.assert_allclose(shown[deltas], -0.01 * np.sign(shown[grads]), atol=1e-4)
+
+
+def test_check_gradients_prints_the_cosine_and_length_ratio_the_readme_quotes(tmp_path):
+    out = run_script("--check-gradients", "--epochs", 0, cwd=tmp_path).stdout
+    cosine, ratio = re.search(r"cosine (\S+), length ratio (\S+)$", out, re.M).groups()
+    readme = (ROOT / "README.md").read_text()
+    assert "cosine is %s, and it is %s times as long" % (cosine, ratio) in readme
+    exact = run_script("--check-gradients", "--epochs", 0, "--error", "mse-exact", cwd=tmp_path)
+    assert "cosine 1.000000, length ratio 1.00" in exact.stdout

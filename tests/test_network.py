@@ -1,6 +1,7 @@
 """The NeuralNetwork class: weights, their order, the random stream, softmax."""
 
 import ast
+import math
 
 import numpy as np
 import pytest
@@ -61,9 +62,12 @@ def test_softmax_sums_to_one_and_stays_finite(sums):
     np.testing.assert_allclose(out, e / e.sum(), rtol=1e-6, atol=1e-30)
 
 
-def test_hypertan_matches_tanh_and_saturates():
-    for x in (-25.0, -3.0, 0.0, 0.5, 25.0):
-        assert nb.NeuralNetwork.hypertan(x) == pytest.approx(np.tanh(x), abs=1e-12)
+def test_hypertan_is_tanh_up_to_20_and_saturates_beyond(monkeypatch):
+    """math.tanh(25) is already 1.0, so the branch beyond 20 shows only in what is called."""
+    for x in (-19.5, -3.0, 0.0, 0.5, 3.0, 19.5):
+        assert nb.NeuralNetwork.hypertan(x) == math.tanh(x)
+    monkeypatch.setattr(nb.math, "tanh", lambda x: pytest.fail("tanh(%r) was called" % x))
+    assert (nb.NeuralNetwork.hypertan(-20.5), nb.NeuralNetwork.hypertan(25.0)) == (-1.0, 1.0)
 
 
 def test_compute_outputs_matches_a_float64_forward_pass():
