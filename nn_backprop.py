@@ -1942,9 +1942,10 @@ def describe_seeds(seeds):
 
 
 # ----------------------------------------------------------------------------------------
-# Files out: checked before training; after it, written to temporary files beside them and
-# renamed into place only when all are written. A run that fails leaves every file as it
-# was, Ctrl-C and SIGTERM wait for the renames, and no temporary file is left.
+# The run's last checks, and the files out: the data against the options, the memory and
+# every output are checked before anything is printed; after training, the outputs are
+# written to temporary files beside them and renamed into place only when all are written.
+# A run that fails leaves every file as it was; Ctrl-C and SIGTERM wait for the renames.
 # ----------------------------------------------------------------------------------------
 
 def check_options(opts, trainData, testData):
