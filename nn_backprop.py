@@ -1512,8 +1512,8 @@ def check_data(nn, data, name):
         raise ValueError("%s has %d columns; a %d-%d-%d network needs %d: %d inputs, then %d "
                          "targets" % (name, data.shape[1], nn.ni, nn.nh, nn.no, nn.ni + nn.no,
                                       nn.ni, nn.no))
-    bad = np.argwhere(~np.isfinite(data))
-    if len(bad):
+    bad = [] if np.isfinite(data.sum(dtype=np.float64)) else np.argwhere(~np.isfinite(data))
+    if len(bad):  # (a NaN or an infinity shows in the sum, which a float64 holds: one pass)
         raise ValueError("%s[%d, %d] is not a finite number (NaN or infinity)"
                          % (name, bad[0][0], bad[0][1]))
 
