@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_script
+from conftest import run_script
 from test_explain import traced_arrays
 
 import nn_backprop as nb
@@ -58,13 +58,6 @@ def test_without_trace_the_trained_weights_are_drawn(tmp_path):
     shown = {t[2:] for t in svg_texts(picture) if t.startswith("b ")}
     assert shown == biases
     assert len(edges(picture)) == 4 * 5 + 5 * 3
-
-
-def test_the_readme_shows_the_step_picture_made_from_the_default_run():
-    readme = (ROOT / "README.md").read_text()
-    assert "![" in readme and "(tests/default_step.png)" in readme
-    assert "python3 nn_backprop.py --trace 1 --explain --diagram tests/default_step.png" in readme
-    assert (ROOT / "tests" / "default_step.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_diagram_of_another_format_is_refused_before_training(tmp_path):

@@ -157,12 +157,6 @@ def test_plot_without_matplotlib_stops_before_training(tmp_path):
     assert not (tmp_path / "p.png").exists()
 
 
-def test_readme_shows_the_committed_plot_of_the_default_run():
-    readme = (ROOT / "README.md").read_text()
-    assert "![" in readme and "tests/default_run.png" in readme
-    assert png_size(ROOT / "tests" / "default_run.png") == (700, 600)
-
-
 @pytest.mark.parametrize("engine", ["NeuralNetwork", "MatrixNeuralNetwork"])
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_trace_prints_the_values_the_running_engine_computed(engine, batch_size, capsys):

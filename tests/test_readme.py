@@ -61,3 +61,34 @@ def test_the_article_part_is_as_long_as_the_readme_says():
     lines = (ROOT / "nn_backprop.py").read_text().splitlines()
     ruler = next(i for i, line in enumerate(lines) if line.startswith("# Beyond the article")) - 1
     assert ruler == stated, (ruler, stated)
+
+
+def drawing(svg):
+    """Return what an SVG of the script shows, without its date: each element's tag, id and
+    text, and the colour of each line it strokes."""
+    import xml.etree.ElementTree as ET
+    root, shown = ET.fromstring(svg), []
+    dated = {id(e) for m in root.iter("{http://www.w3.org/2000/svg}metadata") for e in m.iter()}
+    for element in root.iter():
+        if id(element) in dated:  # the date of the drawing: all that differs from run to run
+            continue
+        stroke = re.search(r"stroke: (#[0-9a-f]{6})", element.get("style", ""))
+        shown.append((element.tag, element.get("id"), (element.text or "").strip(),
+                      stroke and stroke.group(1)))
+    return shown
+
+
+@pytest.mark.parametrize("picture", ["tests/default_step.svg", "tests/default_run.svg"])
+def test_each_readme_picture_is_what_its_command_draws_now(picture, tmp_path):
+    """The README's command for the picture, run again: the same texts (every number and
+    label), elements and line colours. After a change to what is drawn (or to matplotlib),
+    run the command again to redraw the picture."""
+    pytest.importorskip("matplotlib")
+    assert "](%s)" % picture in README
+    command = re.search(r"`python3 nn_backprop\.py ([^`]*%s)`" % re.escape(picture), README)
+    args = command.group(1).replace(picture, str(tmp_path / "new.svg")).split()
+    subprocess.run([sys.executable, str(ROOT / "nn_backprop.py"), *args], cwd=tmp_path,
+                   check=True, capture_output=True)
+    committed = drawing((ROOT / picture).read_text())
+    new = drawing((tmp_path / "new.svg").read_text())
+    assert len(committed) > 100 and committed == new
