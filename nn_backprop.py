@@ -426,7 +426,7 @@ def main(argv=None):
 # ----------------------------------------------------------------------------------------
 # Hidden activations, each followed by its derivative. The derivative is written in
 # terms of the activation's value h (what step 4 has at hand in hNodes), not its input;
-# --explain prints it by running the same function on the numbers as text.
+# --explain prints it by running the same function on Terms (ReLU's comparison, written out).
 # ----------------------------------------------------------------------------------------
 
 class Activation(NamedTuple):
@@ -1241,8 +1241,8 @@ def image_bytes(fig, file_format):
 
 def draw_network(nn, file_format, title, traced=None):
     """Return nn drawn as an image file: the input, hidden and output nodes in three columns,
-    each weight an edge (width: its size, blue: positive, red: negative), each bias beside
-    its node. traced, a Step and the weights before it, draws that step instead: each node
+    each weight an edge (width: its size, blue: positive, red: negative, as a legend says),
+    each bias beside its node; the figure grows with the tallest layer. traced, a Step and the weights before it, draws that step instead: each node
     with its value and signal (of a batch, its first item's), and a second panel with the
     step's gradients, the three largest labelled."""
     import matplotlib
