@@ -1242,9 +1242,10 @@ def image_bytes(fig, file_format):
 def draw_network(nn, file_format, title, traced=None):
     """Return nn drawn as an image file: the input, hidden and output nodes in three columns,
     each weight an edge (width: its size, blue: positive, red: negative, as a legend says),
-    each bias beside its node; the figure grows with the tallest layer. traced, a Step and the weights before it, draws that step instead: each node
-    with its value and signal (of a batch, its first item's), and a second panel with the
-    step's gradients, the three largest labelled."""
+    each bias beside its node; the figure grows with the tallest layer. traced, a Step and
+    the weights before it, draws that step instead: each node with its value and signal (of
+    a batch, its first item's), and a second panel with the step's gradients, the three
+    largest labelled."""
     import matplotlib
     matplotlib.use("Agg")  # files only, no window
     import matplotlib.pyplot as plt
