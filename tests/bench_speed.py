@@ -1,35 +1,51 @@
-"""Speed and memory benchmarks (pytest-benchmark). The plain test command does not run them.
+"""Speed and memory benchmarks. The plain test command does not run them.
 
-    python tests/bench_speed.py                # all of them, summed up in one table (~3 min)
-    python -m pytest tests/bench_speed.py      # pytest-benchmark's own statistics
+    python tests/bench_speed.py                # every group, summed up in one table (~10 min)
+    python -m pytest tests/bench_speed.py      # only the checks that the contenders agree
 
-The contenders of a group take turns, round after round, and the table gives each one's
-median and their ratios: the speed of a shared machine changes from minute to minute, and
-what runs side by side changes together. Each timing runs in a process of its own, which
-ends before the next one starts, so that no contender's worker threads (NumPy's BLAS spins
-its threads for a moment after a product) can slow the next; the table says how many
-threads each ran with.
-- The article's demo, end to end, with each engine, beside `python -c "import numpy"` (the
-  cost of starting Python and NumPy) and beside the same training written with the fewest
-  NumPy calls per item (biases folded into the weights, results in preallocated arrays):
-  about as fast as a per-item NumPy loop gets, at the cost of reading like the article.
-- Online training of a 64-100-10 network: the loops and the matrix engine, per item.
-- Mini-batches of 32 on a 784-128-10 network, with the default threads and with one: the
-  matrix engine beside a plain NumPy loop, a careful one (results in place, the learning rate
-  folded into the signals) and, where installed, PyTorch and scikit-learn's MLPClassifier.
-  PyTorch is timed first and last in every round: the two medians agree when the order of
-  the contenders does not matter. And the peak memory after 2 and after 6 epochs.
+How a contender is timed, so that the figures can be trusted:
+- In a process of its own, which ends before the next one starts: NumPy's BLAS and PyTorch
+  keep worker threads spinning for a moment after a product, which would slow whatever runs
+  next in the same process. Each process builds its contender (the model, its weights, its
+  buffers), runs one unit of the work untimed (imports, first allocations, a cold cache, and
+  torch.compile's compiling), and then times UNITS units: the same work for every contender,
+  and none of the building inside the timing.
+- Round after round, the contenders of a group taking turns, each round starting one
+  contender further on: a machine's speed drifts from minute to minute, and the contenders of
+  one round see the same drift. The table gives each one's median over the rounds, its range,
+  and each round's ratio to the group's reference (median and range).
+- The machine must be quiet: each process reads the CPU time of the whole machine
+  (/proc/stat) before and after its timing, takes away its own (its threads and children),
+  and reports the rest, the other processes' CPU time. A timing during which the others used
+  more than BUSY of a core is run again, up to TRIES times, and is left out of the figures
+  if it never was quiet; the table says how many rounds each row kept.
+- The threads column gives the thread pool each library ran with (threadpoolctl for NumPy's
+  BLAS, torch.get_num_threads for PyTorch), and "cores busy" how many cores its process kept
+  busy on average (its CPU time over the wall-clock time): what ran, not only what was asked.
+
+The groups:
+- The article's demo, end to end, each engine beside `python -c "import numpy"` and beside
+  the same training written with the fewest NumPy calls per item (biases folded into the
+  weights, results in preallocated arrays).
+- Online training of a 64-100-10 network, the loops and the matrix engine, per item.
+- Mini-batches of 32 on a 784-128-10 network (cross-entropy, tanh, plain SGD at 0.01, 5000
+  items), with the libraries' default threads and with one: the matrix engine beside a plain
+  NumPy loop, a careful one, PyTorch eager, torch.compile and scikit-learn's MLPClassifier,
+  each written as its own documentation writes a training loop. The tests below check that
+  all of them train alike: from the same weights, in the same order, the same weights after.
+  And the peak memory after 2 and after 6 epochs.
 """
 
+import importlib.util
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from functools import partial
+import warnings
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
@@ -39,8 +55,12 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 import nn_backprop as nb  # noqa: E402
 from conftest import SCRIPT  # noqa: E402
 
-ROUNDS = 11
-DEMO_ROUNDS = 21  # starting Python and NumPy varies most from run to run: more rounds
+ROUNDS = 5  # per group; each timing lasts about a second or more
+BUSY = 0.10  # the share of a core the other processes may use during a timing
+TRIES = 3  # timings of a contender in one round, until one is quiet
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                     "MKL_NUM_THREADS")}  # read by NumPy's BLAS and PyTorch
+SIZES, BATCH, RATE = (784, 128, 10), 32, 0.01  # the mini-batch groups
 
 
 def synthetic(items, inputs, outputs, seed=0):
@@ -50,44 +70,11 @@ def synthetic(items, inputs, outputs, seed=0):
     return np.hstack([rng.random((items, inputs), dtype=np.float32), targets])
 
 
-def run_alone(args):
-    """Run Python with args in a process of its own; return its wall-clock seconds."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, capture_output=True)
-    return time.perf_counter() - start, "default"
-
-
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                     "MKL_NUM_THREADS")}  # read by NumPy's BLAS and PyTorch
-
-
-def time_alone(contender, threads="default"):
-    """Time one contender in a process of its own; return its seconds and its thread count."""
-    env = dict(os.environ, **(ONE_THREAD if threads == 1 else {}))
-    out = subprocess.run([sys.executable, __file__, "--time", contender], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    result = json.loads(out)
-    return result["seconds"], result["threads"]
-
-
-class SideBySide:
-    """Time several contenders in turn, round after round, keeping each one's times.
-
-    Each call returns the seconds it measured and the threads it ran with.
-    """
-
-    def __init__(self, calls):
-        self.calls, self.times = calls, {name: [] for name in calls}
-        self.threads = {}
-
-    def round(self):
-        for name, call in self.calls.items():
-            seconds, self.threads[name] = call()
-            self.times[name].append(seconds)
-
-    def medians(self):
-        return {name: statistics.median(t) for name, t in self.times.items()}
-
+# ----------------------------------------------------------------------------------------
+# The contenders. Each make_ function builds one and returns work(n), which does n units of
+# the work (an epoch, or a run of a program); the mini-batch ones also take the order of
+# the items, for the tests, and return the weights.
+# ----------------------------------------------------------------------------------------
 
 FEWEST_CALLS = """
 import random, sys
@@ -133,170 +120,148 @@ def fewest_calls_args(epochs=50):
             str(HERE.parent / "irisTestData.txt"), str(epochs)]
 
 
-def test_the_fewest_calls_loop_trains_as_the_article_does():
-    """Its weights after the demo's 50 epochs are the loops' within 1e-5."""
-    out = subprocess.run([sys.executable, *fewest_calls_args()], check=True,
-                         capture_output=True, text=True).stdout.splitlines()
-    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
-    expected = nn.train(nb.loadFile(HERE.parent / "irisTrainData.txt"), 50, 0.05, print_every=0)
-    assert np.abs(np.array(out[2].split(), dtype=np.float32) - expected).max() < 1e-5
+def make_program(*args):
+    """Return work(n): run Python with args n times, each in a process of its own."""
+    def work(n):
+        for _ in range(n):
+            subprocess.run([sys.executable, *args], check=True, capture_output=True)
+    return work
 
 
-@pytest.mark.benchmark(group="Iris demo, end to end")
-def test_demo_side_by_side(benchmark):
-    """Starting Python and NumPy, the article's demo with each engine, and the same training
-    with the fewest NumPy calls."""
-    commands = {"import numpy": ["-c", "import numpy"], "loops": [str(SCRIPT)],
-                "matrix": [str(SCRIPT), "--engine", "matrix"],
-                "fewest NumPy calls": fewest_calls_args()}
-    side = SideBySide({name: partial(run_alone, args) for name, args in commands.items()})
-    benchmark.pedantic(side.round, rounds=DEMO_ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=120 * 50, batch=1, medians=side.medians(),
-                                threads=side.threads)
-
-
-ONLINE_ITEMS = {"loops": 20, "matrix": 2000}  # the loops get fewer items, being far slower
-
-
-def online_epoch(engine):
-    """Return a call that trains a 64-100-10 network for one epoch, item by item."""
-    network = {"loops": nb.NeuralNetwork, "matrix": nb.MatrixNeuralNetwork}[engine]
-    nn = network(64, 100, 10, seed=1)
-    return partial(nn.train, synthetic(ONLINE_ITEMS[engine], 64, 10), 1, 0.01, print_every=0)
-
-
-@pytest.mark.benchmark(group="online, 64-100-10")
-def test_online_side_by_side(benchmark):
-    """One epoch of per-item training with each engine."""
-    side = SideBySide({name: partial(time_alone, "online " + name) for name in ONLINE_ITEMS})
-    benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=ONLINE_ITEMS, batch=1, medians=side.medians(),
-                                threads=side.threads)
+def make_online(engine, items):
+    """Return work(n): n epochs of per-item training of a 64-100-10 network on items."""
+    nn = nb.ENGINES[engine](64, 100, 10, seed=1)
+    data = synthetic(items, 64, 10)
+    return lambda n: nn.train(data, n, 0.01, print_every=0)
 
 
 def baseline_weights(seed=1):
-    """Return the baselines' initial w1, b1, w2, b2 and their random generator."""
+    """Return the mini-batch contenders' first w1, b1, w2, b2 (getWeights' shapes)."""
     rng = np.random.default_rng(seed)
-    w1 = rng.uniform(-0.01, 0.01, (784, 128)).astype(np.float32)
-    w2 = rng.uniform(-0.01, 0.01, (128, 10)).astype(np.float32)
-    return (w1, np.zeros(128, np.float32), w2, np.zeros(10, np.float32)), rng
+    w1 = rng.uniform(-0.01, 0.01, SIZES[:2]).astype(np.float32)
+    w2 = rng.uniform(-0.01, 0.01, SIZES[1:]).astype(np.float32)
+    return w1, np.zeros(SIZES[1], np.float32), w2, np.zeros(SIZES[2], np.float32)
 
 
-def plain_numpy_epoch(data, batch=32, lr=0.01, seed=1):
-    """Return the weights after one epoch of mini-batch training written the plain NumPy way.
+def make_matrix_engine(data):
+    """The matrix engine, from the baselines' weights, trained as the README shows."""
+    nn = nb.MatrixNeuralNetwork(*SIZES, seed=1)
+    nn.setWeights(np.concatenate([w.ravel() for w in baseline_weights()]))
 
-    Cross-entropy, tanh, new arrays for every result: what one would write first.
-    """
-    (w1, b1, w2, b2), rng = baseline_weights(seed)
+    def work(n, order=None):
+        rows = data if order is None else data[order]  # the tests' order: shuffle off
+        return nb.views(nn, nn.train(rows, n, RATE, batch_size=BATCH, print_every=0,
+                                     error_function="cross-entropy", shuffle=order is None))
+    return work
+
+
+def make_plain_numpy(data):
+    """A NumPy loop as one would write it first: new arrays for every result."""
+    weights = baseline_weights()  # arrays changed in place
     x_all, t_all = data[:, :784], data[:, 784:]
-    order = rng.permutation(len(data))
-    for start in range(0, len(data), batch):
-        rows = order[start:start + batch]
-        x, t = x_all[rows], t_all[rows]
-        h = np.tanh(x @ w1 + b1)
-        z = h @ w2 + b2
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        d2 = (e / e.sum(axis=1, keepdims=True) - t) / len(rows)
-        d1 = (1 - h * h) * (d2 @ w2.T)
-        w2 -= lr * (h.T @ d2)
-        b2 -= lr * d2.sum(axis=0)
-        w1 -= lr * (x.T @ d1)
-        b1 -= lr * d1.sum(axis=0)
-    return w1, b1, w2, b2
+    rng = np.random.default_rng(1)
+
+    def work(n, order=None):
+        w1, b1, w2, b2 = weights
+        for _ in range(n):
+            rows_order = rng.permutation(len(data)) if order is None else order
+            for start in range(0, len(data), BATCH):
+                rows = rows_order[start:start + BATCH]
+                x, t = x_all[rows], t_all[rows]
+                h = np.tanh(x @ w1 + b1)
+                z = h @ w2 + b2
+                e = np.exp(z - z.max(axis=1, keepdims=True))
+                d2 = (e / e.sum(axis=1, keepdims=True) - t) / len(rows)
+                d1 = (1 - h * h) * (d2 @ w2.T)
+                w2 -= RATE * (h.T @ d2)
+                b2 -= RATE * d2.sum(axis=0)
+                w1 -= RATE * (x.T @ d1)
+                b1 -= RATE * d1.sum(axis=0)
+        return w1, b1, w2, b2
+    return work
 
 
-def careful_numpy_epoch(data, batch=32, lr=0.01, seed=1):
-    """Return the weights after the same epoch written carefully: a second baseline.
-
-    Results go into preallocated arrays, and -lr / n multiplies the small signal matrices,
-    so each big product is the step itself and each weight matrix is passed over once.
-    """
-    (w1, b1, w2, b2), rng = baseline_weights(seed)
+def make_careful_numpy(data):
+    """The same loop written carefully: results in preallocated arrays, and -rate / n
+    multiplying the small signal matrices, so that each big product is the step itself and
+    each weight matrix is passed over once."""
+    weights = baseline_weights()  # arrays changed in place
     x_all, t_all = data[:, :784], data[:, 784:]
-    order = rng.permutation(len(data))
-    hb, zb, db = (np.empty((batch, n), np.float32) for n in (128, 10, 128))
-    g1, g2 = np.empty_like(w1), np.empty_like(w2)
-    for start in range(0, len(data), batch):
-        rows = order[start:start + batch]
-        x, t = x_all[rows], t_all[rows]
-        h, z, d1 = hb[:len(rows)], zb[:len(rows)], db[:len(rows)]
-        np.matmul(x, w1, out=h)
-        h += b1
-        np.tanh(h, out=h)
-        np.matmul(h, w2, out=z)
-        z += b2
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        z -= t  # the cross-entropy signal
-        np.matmul(z, w2.T, out=d1)
-        d1 *= 1 - h * h
-        scale = np.float32(-lr / len(rows))
-        z *= scale
-        d1 *= scale
-        w2 += np.matmul(h.T, z, out=g2)
-        b2 += z.sum(axis=0)
-        w1 += np.matmul(x.T, d1, out=g1)
-        b1 += d1.sum(axis=0)
-    return w1, b1, w2, b2
+    rng = np.random.default_rng(1)
+    hb, zb, db = (np.empty((BATCH, n), np.float32) for n in (128, 10, 128))
+    g1, g2 = (np.empty_like(w) for w in weights[::2])
+
+    def work(n, order=None):
+        w1, b1, w2, b2 = weights
+        for _ in range(n):
+            rows_order = rng.permutation(len(data)) if order is None else order
+            for start in range(0, len(data), BATCH):
+                rows = rows_order[start:start + BATCH]
+                x, t = x_all[rows], t_all[rows]
+                h, z, d1 = hb[:len(rows)], zb[:len(rows)], db[:len(rows)]
+                np.matmul(x, w1, out=h)
+                h += b1
+                np.tanh(h, out=h)
+                np.matmul(h, w2, out=z)
+                z += b2
+                z -= z.max(axis=1, keepdims=True)
+                np.exp(z, out=z)
+                z /= z.sum(axis=1, keepdims=True)
+                z -= t  # the cross-entropy signal
+                np.matmul(z, w2.T, out=d1)
+                d1 *= 1 - h * h
+                scale = np.float32(-RATE / len(rows))
+                z *= scale
+                d1 *= scale
+                w2 += np.matmul(h.T, z, out=g2)
+                b2 += z.sum(axis=0)
+                w1 += np.matmul(x.T, d1, out=g1)
+                b1 += d1.sum(axis=0)
+        return w1, b1, w2, b2
+    return work
 
 
-def test_the_two_baselines_train_alike():
-    """The careful baseline does the plain one's training: the same weights within 1e-6."""
-    data = synthetic(500, 784, 10)  # 15 batches of 32 and one of 20
-    for plain, careful in zip(plain_numpy_epoch(data), careful_numpy_epoch(data), strict=True):
-        assert np.abs(plain - careful).max() < 1e-6
-
-
-def torch_epoch(data, batch=32, lr=0.01, seed=1):
-    """Return the weights after the same epoch written with PyTorch (eager mode, CPU).
-
-    The same network, error and update: Linear-Tanh-Linear-Softmax, the mean over the
-    batch of -sum t ln o, torch.optim.SGD; PyTorch's default number of threads.
-    """
+def make_pytorch(data, compiled=False):
+    """PyTorch as its tutorial writes a training loop (nn.Sequential, nn.CrossEntropyLoss on
+    the raw outputs, optimizer.step and zero_grad), the batches drawn by torch.randperm from
+    tensors in memory; with compiled, the model wrapped in torch.compile."""
     import torch
-    (w1, b1, w2, b2), rng = baseline_weights(seed)
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.Tanh(),
-                                torch.nn.Linear(128, 10), torch.nn.Softmax(dim=-1))
+                                torch.nn.Linear(128, 10))
+    w1, b1, w2, b2 = baseline_weights()
     with torch.no_grad():
         for param, w in zip(model.parameters(), (w1.T, b1, w2.T, b2), strict=True):
             param.copy_(torch.from_numpy(np.ascontiguousarray(w)))
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    x_all, t_all = torch.from_numpy(data[:, :784]), torch.from_numpy(data[:, 784:])
-    order = torch.from_numpy(rng.permutation(len(data)))
-    for start in range(0, len(data), batch):
-        rows = order[start:start + batch]
-        x, t = x_all[rows], t_all[rows]
-        loss = -(t * torch.log(model(x))).sum(dim=1).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    w1, b1, w2, b2 = (p.detach().numpy() for p in model.parameters())
-    return w1.T, b1, w2.T, b2
+    forward = torch.compile(model) if compiled else model
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=RATE)
+    inputs = torch.from_numpy(np.ascontiguousarray(data[:, :784]))
+    labels = torch.from_numpy(data[:, 784:].argmax(axis=1))  # class indices
+
+    def work(n, order=None):
+        model.train()
+        for _ in range(n):
+            perm = torch.randperm(len(inputs)) if order is None else torch.from_numpy(order)
+            for start in range(0, len(inputs), BATCH):
+                idx = perm[start:start + BATCH]
+                loss = loss_fn(forward(inputs[idx]), labels[idx])
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        w1, b1, w2, b2 = (p.detach().numpy() for p in model.parameters())
+        return w1.T, b1, w2.T, b2
+    return work
 
 
-def test_the_pytorch_epoch_trains_as_the_numpy_baseline():
-    """The PyTorch loop does the plain NumPy loop's training: the same weights within 1e-6."""
-    pytest.importorskip("torch", reason="PyTorch is not installed: no PyTorch row")
-    data = synthetic(500, 784, 10)
-    for plain, torch_weights in zip(plain_numpy_epoch(data), torch_epoch(data), strict=True):
-        assert np.abs(plain - torch_weights).max() < 1e-6
-
-
-def sklearn_epoch(data, batch=32, lr=0.01, seed=1):
-    """Return the weights after the same epoch with scikit-learn's MLPClassifier.
-
-    tanh, softmax and its log-loss, plain SGD at the same rate (momentum 0, alpha 0), one
-    pass over the items in the baselines' order (the rows put in that order, its shuffling
-    off), from the baselines' weights (given through its _init_coef, a private method). What
-    it cannot leave out: it checks its input, turns the labels into one-hot rows again and
-    computes the loss of every batch.
-    """
-    import warnings
-
+def make_sklearn(data):
+    """scikit-learn's MLPClassifier: tanh, softmax and its log-loss, plain SGD at the same
+    rate (momentum 0, alpha 0), batches of 32, one epoch per partial_fit, shuffled its own
+    way. It starts from the baselines' weights (through its _init_coef, a private method).
+    What it cannot leave out: it checks its input, turns the labels into one-hot rows and
+    computes the loss of every batch."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-    (w1, b1, w2, b2), rng = baseline_weights(seed)
+    w1, b1, w2, b2 = baseline_weights()
     start = iter([(w1, b1), (w2, b2)])
 
     class FromBaselineWeights(MLPClassifier):
@@ -305,122 +270,214 @@ def sklearn_epoch(data, batch=32, lr=0.01, seed=1):
 
     model = FromBaselineWeights(
         hidden_layer_sizes=(128,), activation="tanh", solver="sgd", alpha=0.0,
-        batch_size=batch, learning_rate="constant", learning_rate_init=lr, momentum=0.0,
-        nesterovs_momentum=False, max_iter=1, shuffle=False)
-    rows = data[rng.permutation(len(data))]
-    with warnings.catch_warnings():  # one epoch is not convergence, and it says so
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(rows[:, :784], rows[:, 784:].argmax(axis=1))
-    return model.coefs_[0], model.intercepts_[0], model.coefs_[1], model.intercepts_[1]
+        batch_size=BATCH, learning_rate="constant", learning_rate_init=RATE, momentum=0.0,
+        nesterovs_momentum=False, random_state=1)
+    inputs, labels = np.ascontiguousarray(data[:, :784]), data[:, 784:].argmax(axis=1)
+
+    def work(n, order=None):
+        model.shuffle = order is None  # the tests' order: the rows put in it, shuffle off
+        rows, targets = (inputs, labels) if order is None else (inputs[order], labels[order])
+        with warnings.catch_warnings():  # an epoch is not convergence, and it says so
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for _ in range(n):
+                model.partial_fit(rows, targets, classes=np.arange(10))
+        return model.coefs_[0], model.intercepts_[0], model.coefs_[1], model.intercepts_[1]
+    return work
 
 
-def test_the_sklearn_epoch_trains_as_the_numpy_baseline():
-    """MLPClassifier does the plain NumPy loop's training: the same weights within 1e-6."""
-    pytest.importorskip("sklearn", reason="scikit-learn is not installed: no scikit-learn row")
-    data = synthetic(500, 784, 10)
-    for plain, sklearn_weights in zip(plain_numpy_epoch(data), sklearn_epoch(data), strict=True):
-        assert sklearn_weights.dtype == np.float32
-        assert np.abs(plain - sklearn_weights).max() < 1e-6
+class Contender(NamedTuple):
+    """How to build a contender, how many units a timing runs, and the items per unit."""
+
+    make: Callable  # () -> work(n)
+    units: int
+    items: int  # 0: not counted (starting Python)
+
+
+MINIBATCH_DATA = (5000, 784, 10)
+MINIBATCH = {  # name: its make_ function, and whether it needs a package
+    "matrix engine": (make_matrix_engine, None),
+    "plain NumPy loop": (make_plain_numpy, None),
+    "careful NumPy loop": (make_careful_numpy, None),
+    "PyTorch eager": (make_pytorch, "torch"),
+    "torch.compile": (lambda data: make_pytorch(data, compiled=True), "torch"),
+    "scikit-learn MLPClassifier": (make_sklearn, "sklearn")}
+EPOCHS = 20  # per mini-batch timing: about a second for the matrix engine
 
 
 def installed(module):
-    """Return whether a module can be imported."""
+    """Return whether a module is installed, without importing it: a contender's process
+    holds only the libraries it uses (PyTorch's own OpenMP threads could slow NumPy's)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def minibatch_group():
+    """Return the mini-batch group's contenders whose packages are installed."""
+    return {name: Contender(lambda make=make: make(synthetic(*MINIBATCH_DATA)), EPOCHS, 5000)
+            for name, (make, package) in MINIBATCH.items() if package is None
+            or installed(package)}
+
+
+class Group(NamedTuple):
+    """Contenders timed side by side, the one the others are compared with, and threads."""
+
+    network: str
+    batch: int
+    contenders: dict
+    reference: str
+    threads: str = "default"  # or "1"
+
+
+GROUPS = {
+    "Iris demo, end to end": Group("4-5-3", 1, {
+        "python -c 'import numpy'": Contender(lambda: make_program("-c", "import numpy"), 5, 0),
+        "loops engine": Contender(lambda: make_program(str(SCRIPT)), 3, 6000),
+        "matrix engine": Contender(lambda: make_program(str(SCRIPT), "--engine", "matrix"), 3,
+                                   6000),
+        "fewest NumPy calls": Contender(lambda: make_program(*fewest_calls_args()), 5, 6000)},
+        "python -c 'import numpy'"),
+    "online, 64-100-10": Group("64-100-10", 1, {
+        "loops engine": Contender(lambda: make_online("loops", 200), 1, 200),
+        "matrix engine": Contender(lambda: make_online("matrix", 2000), 10, 2000)},
+        "loops engine"),
+    "mini-batch 32, 784-128-10": Group("784-128-10", BATCH, minibatch_group(), "matrix engine"),
+    "mini-batch 32, 784-128-10, one thread": Group("784-128-10", BATCH, minibatch_group(),
+                                                   "matrix engine", "1")}
+
+
+# ----------------------------------------------------------------------------------------
+# Timing one contender, in its own process
+# ----------------------------------------------------------------------------------------
+
+def machine_busy_seconds():
+    """Return the CPU seconds all cores have been busy since boot (/proc/stat), or None."""
     try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
+        with open("/proc/stat") as f:
+            user, nice, system, idle, iowait, irq, softirq, steal = map(
+                int, f.readline().split()[1:9])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def have_torch():
-    """Return whether PyTorch can be imported."""
-    return installed("torch")
+def own_seconds():
+    """Return the CPU seconds of this process's threads and of its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
-def minibatch_epoch(name):
-    """Return a call that trains a 784-128-10 network for one epoch of 5000 items."""
-    data = synthetic(5000, 784, 10)
-    if name == "matrix":
-        nn = nb.MatrixNeuralNetwork(784, 128, 10, seed=1)
-        return partial(nn.train, data, 1, 0.01, batch_size=32, error_function="cross-entropy",
-                       print_every=0)
-    return partial(MINIBATCH_LOOPS[name], data)
-
-
-MINIBATCH_LOOPS = {"plain NumPy (baseline)": plain_numpy_epoch,
-                   "careful NumPy (baseline)": careful_numpy_epoch,
-                   "PyTorch (eager, CPU)": torch_epoch,
-                   "scikit-learn MLPClassifier": sklearn_epoch}
-
-CONTENDERS = {"online " + engine: partial(online_epoch, engine) for engine in ONLINE_ITEMS}
-CONTENDERS.update({name: partial(minibatch_epoch, name)
-                   for name in ["matrix", *MINIBATCH_LOOPS]})
-
-
-def threads_in_use(contender):
-    """Return how many threads the contender's library ran with, as text."""
-    if contender.startswith("PyTorch"):
-        import torch
-        return str(torch.get_num_threads())
+def threads_in_use(group):
+    """Return the threads of the pool the contender's library ran with, as text."""
+    if "torch" in sys.modules:
+        return str(sys.modules["torch"].get_num_threads())
+    if group.startswith("Iris"):  # its own processes: what was asked for
+        return group_threads(group)
     try:
         from threadpoolctl import threadpool_info
-    except ImportError:  # then only what was asked for is known
-        return os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    except ImportError:
+        return group_threads(group) + " (asked)"
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     return str(max(blas)) if blas else "none"
 
 
-def time_here(contender):
-    """Print, as JSON, the seconds of one call of the contender after one untimed call."""
-    call = CONTENDERS[contender]()
-    call()  # not timed: imports, first allocations and a cold cache are not its speed
-    start = time.perf_counter()
-    call()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "threads": threads_in_use(contender)}))
+def group_threads(group):
+    """Return the threads the group asks for: "default" or "1"."""
+    return GROUPS[group].threads
 
 
-def test_a_contender_timed_with_one_thread_runs_with_one():
-    """The thread setting reaches the child process, for NumPy's BLAS and for PyTorch."""
-    pytest.importorskip("threadpoolctl", reason="threadpoolctl is not installed")
-    contenders = ["matrix"] + (["PyTorch (eager, CPU)"] if have_torch() else [])
-    for contender in contenders:
-        assert time_alone(contender, 1)[1] == "1"
-        if (os.cpu_count() or 1) > 1 and "OMP_NUM_THREADS" not in os.environ:
-            assert time_alone(contender)[1] != "1"
+def time_here(group, name):
+    """Build the contender, run one unit untimed, time its units; print the result as JSON:
+    seconds per unit, cores busy, the other processes' share of a core, threads."""
+    contender = GROUPS[group].contenders[name]
+    work = contender.make()
+    work(1)
+    busy, own, start = machine_busy_seconds(), own_seconds(), time.perf_counter()
+    work(contender.units)
+    wall, own = time.perf_counter() - start, own_seconds() - own
+    others = None if busy is None else max(machine_busy_seconds() - busy - own, 0.0) / wall
+    print(json.dumps({"seconds": wall / contender.units, "cores": own / wall,
+                      "others": others, "threads": threads_in_use(group)}))
 
 
-def minibatch_contenders(threads):
-    """Return the mini-batch group's timed calls; PyTorch, where installed, first and last."""
-    names = ["matrix", "plain NumPy (baseline)", "careful NumPy (baseline)"]
-    if installed("sklearn"):
-        names.append("scikit-learn MLPClassifier")
-    calls = {name: partial(time_alone, name, threads) for name in names}
-    if have_torch():
-        torch_call = partial(time_alone, "PyTorch (eager, CPU)", threads)
-        calls = {"PyTorch (eager, CPU), timed first": torch_call, **calls,
-                 "PyTorch (eager, CPU), timed last": torch_call}
-    return calls
+def time_alone(group, name):
+    """Time one contender in a process of its own, with its group's threads; return the
+    result of time_here, with "quiet" added: whether the others kept under BUSY."""
+    env = dict(os.environ, **(ONE_THREAD if group_threads(group) == "1" else {}))
+    out = subprocess.run([sys.executable, __file__, "--time", group, name], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.splitlines()[-1])
+    result["quiet"] = result["others"] is None or result["others"] <= BUSY
+    return result
 
 
-def minibatch_side_by_side(benchmark, threads):
-    side = SideBySide(minibatch_contenders(threads))
-    benchmark.pedantic(side.round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    benchmark.extra_info.update(items=5000, batch=32, medians=side.medians(),
-                                threads=side.threads)
+def time_group(group, rounds=ROUNDS, say=lambda text: None):
+    """Return each contender's results over rounds, the contenders taking turns, each round
+    starting one further on; a timing that is not quiet is tried again, TRIES times at most."""
+    names = list(GROUPS[group].contenders)
+    results = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            for _ in range(TRIES):
+                result = time_alone(group, name)
+                if result["quiet"]:
+                    break
+                say("  busy machine (%.0f%% of a core) while timing %s: again"
+                    % (100 * result["others"], name))
+            results[name].append(result)
+    return results
 
 
-@pytest.mark.benchmark(group="mini-batch 32, 784-128-10")
-def test_minibatch_side_by_side(benchmark):
-    """One epoch of 5000 items in batches of 32, with each library's default threads."""
-    minibatch_side_by_side(benchmark, "default")
+# ----------------------------------------------------------------------------------------
+# The table
+# ----------------------------------------------------------------------------------------
+
+def kept(results):
+    """Return the rounds whose timing was quiet, as a list of (round, seconds)."""
+    return [(r, result["seconds"]) for r, result in enumerate(results) if result["quiet"]]
 
 
-@pytest.mark.benchmark(group="mini-batch 32, 784-128-10, one thread")
-def test_minibatch_one_thread(benchmark):
-    """The same epoch, each contender restricted to one thread."""
-    minibatch_side_by_side(benchmark, 1)
+def ratio_cell(group, name, results):
+    """Return how a contender compares with its group's reference: the median of the
+    rounds' ratios, and their range. Time over the reference's time for the demo; else
+    items per second over the reference's."""
+    g = GROUPS[group]
+    mine, theirs = dict(kept(results[name])), dict(kept(results[g.reference]))
+    by_time = g.contenders[g.reference].items == 0
+    ratios = [mine[r] / theirs[r] if by_time else (theirs[r] / g.contenders[g.reference].items)
+              / (mine[r] / g.contenders[name].items) for r in mine if r in theirs]
+    if not ratios:
+        return "no quiet round"
+    what = "the time of " if by_time else "the items/s of "
+    return "%.2fx %s%s (%.2f-%.2f)" % (statistics.median(ratios), what, g.reference,
+                                        min(ratios), max(ratios))
 
+
+def table(all_results):
+    """Return the benchmark's table, a row per contender, as the README shows it."""
+    lines = ["| group | contender | timed in each process | threads | cores busy | median s "
+             "per unit (range) | items/s | ratio: median (range) | rounds kept |",
+             "|" + " --- |" * 9]
+    for group, results in all_results.items():
+        g = GROUPS[group]
+        for name, contender in g.contenders.items():
+            seconds = [s for _, s in kept(results[name])] or [float("nan")]
+            median = statistics.median(seconds)
+            unit = "run" if group.startswith("Iris") else "epoch"
+            work = "%d %ss" % (contender.units, unit) + (
+                " of %d items" % contender.items if unit == "epoch" else "")
+            rate = "{:,.0f}".format(contender.items / median) if contender.items else ""
+            lines.append("| %s | %s | %s | %s | %.1f | %.4f (%.4f-%.4f) per %s | %s | %s | "
+                         "%d of %d |" % (
+                             group, name, work, results[name][0]["threads"],
+                             statistics.median(r["cores"] for r in results[name]), median,
+                             min(seconds), max(seconds), unit, rate,
+                             ratio_cell(group, name, results), len(kept(results[name])),
+                             len(results[name])))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+# Memory, and the machine
+# ----------------------------------------------------------------------------------------
 
 MEMORY_PROBE = """
 import resource, sys
@@ -449,59 +506,6 @@ def describe_memory(after_2, after_6, data_bytes, weight_bytes):
             % (after_2 / 1024, after_6 / 1024, data_bytes / 2**20, weight_bytes / 2**20))
 
 
-def test_minibatch_memory_does_not_grow_with_epochs():
-    """Peak RSS after 2 epochs and after 6: the same, within a megabyte of noise."""
-    after_2, after_6, data_bytes, weight_bytes = memory_probe()
-    print("\n" + describe_memory(after_2, after_6, data_bytes, weight_bytes))
-    assert after_6 - after_2 < 1024  # ru_maxrss is in kilobytes on Linux
-
-
-def summarize(benchmarks):
-    """Return the table of a pytest-benchmark JSON report's benchmarks, as the README shows it."""
-    lines = ["| benchmark | network | items | batch | engine | threads | median s | items/s "
-             "| ratio |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for b in benchmarks:
-        info = b["extra_info"]
-        medians = info["medians"]
-        for engine, seconds in medians.items():
-            items = info["items"] if isinstance(info["items"], int) else info["items"][engine]
-            rate = "" if engine == "import numpy" else "{:,.0f}".format(items / seconds)
-            lines.append("| %s | %s | %s | %d | %s | %s | %.4f | %s | %s |" % (
-                b["group"], NETWORKS[b["group"]], "" if engine == "import numpy" else items,
-                info["batch"], engine, info["threads"][engine], seconds, rate,
-                ratio(b["group"], engine, medians, info)))
-    return "\n".join(lines)
-
-
-def order_checks(benchmarks):
-    """Return a line per group that timed one contender first and last: the two medians."""
-    lines = []
-    for b in benchmarks:
-        medians = b["extra_info"]["medians"]
-        first = next((name for name in medians if name.endswith(", timed first")), None)
-        if first:
-            last = first.replace("first", "last")
-            lines.append("order check, %s: %s took %.2fx as long timed last as timed first"
-                         % (b["group"], first[:-len(", timed first")],
-                            medians[last] / medians[first]))
-    return lines
-
-
-NETWORKS = {"Iris demo, end to end": "4-5-3", "online, 64-100-10": "64-100-10",
-            "mini-batch 32, 784-128-10": "784-128-10",
-            "mini-batch 32, 784-128-10, one thread": "784-128-10"}
-
-
-def ratio(group, engine, medians, info):
-    """Return how a row compares with the others of its group."""
-    if group.startswith("Iris"):
-        return "%.2fx import numpy" % (medians[engine] / medians["import numpy"])
-    if group.startswith("online"):
-        per_item = {name: medians[name] / info["items"][name] for name in medians}
-        return "%.0fx the loops' items/s" % (per_item["loops"] / per_item[engine])
-    return "%.2fx the matrix engine's items/s" % (medians["matrix"] / medians[engine])
-
-
 def versions():
     """Return the versions and the machine the benchmarks ran on, for the table's caption."""
     import platform
@@ -516,34 +520,95 @@ def versions():
     return ", ".join(found) + "; %d CPUs (%s), %s" % (os.cpu_count(), cpu, platform.system())
 
 
-RUNS = [("test_demo_side_by_side", "the Iris demo, end to end (%d rounds)" % DEMO_ROUNDS),
-        ("test_online_side_by_side", "online training, 64-100-10 (%d rounds)" % ROUNDS),
-        ("test_minibatch_side_by_side", "mini-batches of 32, 784-128-10 (%d rounds)" % ROUNDS),
-        ("test_minibatch_one_thread", "the same, one thread each (%d rounds)" % ROUNDS)]
+# ----------------------------------------------------------------------------------------
+# The checks (python -m pytest tests/bench_speed.py): the contenders do the same work
+# ----------------------------------------------------------------------------------------
+
+def test_the_fewest_calls_loop_trains_as_the_article_does():
+    """Its weights after the demo's 50 epochs are the loops' within 1e-5."""
+    out = subprocess.run([sys.executable, *fewest_calls_args()], check=True,
+                         capture_output=True, text=True).stdout.splitlines()
+    nn = nb.NeuralNetwork(4, 5, 3, seed=3)
+    expected = nn.train(nb.loadFile(HERE.parent / "irisTrainData.txt"), 50, 0.05, print_every=0)
+    assert np.abs(np.array(out[2].split(), dtype=np.float32) - expected).max() < 1e-5
+
+
+@pytest.mark.parametrize("name", [name for name in MINIBATCH if name != "plain NumPy loop"])
+def test_each_minibatch_contender_trains_as_the_plain_numpy_loop(name):
+    """From the same weights, an epoch over 500 items (15 batches of 32 and one of 20) in the
+    same order gives the same weights within 1e-6."""
+    make, package = MINIBATCH[name]
+    if package:
+        pytest.importorskip(package, reason="%s is not installed: no %s row" % (package, name))
+    data = synthetic(500, 784, 10)
+    order = np.random.default_rng(7).permutation(500)
+    for plain, theirs in zip(make_plain_numpy(data)(1, order), make(data)(1, order),
+                             strict=True):
+        assert theirs.dtype == np.float32 and theirs.shape == plain.shape
+        assert np.abs(plain - theirs).max() < 1e-6
+
+
+def test_the_minibatch_contenders_start_from_the_same_weights():
+    """Zero epochs leave each contender at the baselines' weights: nothing trained yet."""
+    data = synthetic(64, 784, 10)
+    for make in (make_matrix_engine, make_careful_numpy):
+        for first, theirs in zip(baseline_weights(), make(data)(0), strict=True):
+            assert np.array_equal(first, theirs)
+
+
+def test_a_contender_timed_with_one_thread_runs_with_one():
+    """The thread setting reaches the child process, for NumPy's BLAS and for PyTorch; its
+    cores busy stay near one."""
+    pytest.importorskip("threadpoolctl", reason="threadpoolctl is not installed")
+    names = ["careful NumPy loop"] + (["PyTorch eager"] if installed("torch") else [])
+    for name in names:
+        result = time_alone("mini-batch 32, 784-128-10, one thread", name)
+        assert result["threads"] == "1" and result["cores"] < 1.3
+
+
+def test_a_busy_machine_is_seen():
+    """While another process spins on a core, a timing reports it as not quiet."""
+    if machine_busy_seconds() is None:
+        pytest.skip("no /proc/stat here: the machine's business is not measured")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        result = time_alone("online, 64-100-10", "matrix engine")
+    finally:
+        spinner.kill()
+    assert not result["quiet"] and result["others"] > 0.5
+    assert time_alone("online, 64-100-10", "matrix engine")["others"] < 0.5
+
+
+def test_the_ratio_is_each_rounds_ratio_to_the_reference():
+    """Quiet rounds only, paired by round: the median and the range of the ratios."""
+    def run(*seconds):
+        return [{"seconds": s, "quiet": s is not None} for s in seconds]
+    group = "online, 64-100-10"
+    results = {"loops engine": run(2.0, 4.0, 1.0), "matrix engine": run(0.1, 0.1, None)}
+    # items per unit: loops 200, matrix 2000; a ratio is (its items/s) / (the loops' items/s)
+    assert ratio_cell(group, "matrix engine", results) == \
+        "300.00x the items/s of loops engine (200.00-400.00)"
+    assert ratio_cell(group, "loops engine", results).startswith("1.00x")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--time"]:
-    time_here(sys.argv[2])  # one contender's timing, in a process of its own
+    time_here(*sys.argv[2:4])  # one contender's timing, in a process of its own
 elif __name__ == "__main__":
-    benchmarks = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for number, (test, what) in enumerate(RUNS, 1):
-            print("[%d/%d] %s ..." % (number, len(RUNS) + 1, what), file=sys.stderr, flush=True)
-            report = Path(tmp) / (test + ".json")
-            subprocess.run([sys.executable, "-m", "pytest", "-q", "%s::%s" % (__file__, test),
-                            "-p", "no:cacheprovider", "--benchmark-json", str(report)],
-                           check=True, capture_output=True)
-            benchmarks += json.loads(report.read_text())["benchmarks"]
-    print("[%d/%d] peak memory ..." % (len(RUNS) + 1, len(RUNS) + 1), file=sys.stderr,
-          flush=True)
-    memory = describe_memory(*memory_probe())
-    print(versions() + "\n")
-    print(summarize(benchmarks) + "\n")
-    print("\n".join(order_checks(benchmarks)))
-    if not have_torch():
-        print("skipped: the PyTorch rows and the order check, as PyTorch is not installed "
-              "(pip install torch --index-url https://download.pytorch.org/whl/cpu)")
-    if not installed("sklearn"):
-        print("skipped: the scikit-learn rows, as scikit-learn is not installed "
-              '(pip install -e ".[bench]")')
+    all_results = {}
+    for number, group in enumerate(GROUPS, 1):
+        print("[%d/%d] %s ..." % (number, len(GROUPS) + 1, group), file=sys.stderr, flush=True)
+        all_results[group] = time_group(group, say=lambda text: print(text, file=sys.stderr))
+    print("[%d/%d] peak memory ..." % (len(GROUPS) + 1, len(GROUPS) + 1), file=sys.stderr)
+    memory = describe_memory(*memory_probe())  # before versions() imports PyTorch here: a
+    print(versions())  # child's peak RSS counts the parent's memory it was forked with
+    print("%d rounds; each timing %d epochs (mini-batch), in its own process; a timing is "
+          "kept when the other processes used at most %d%% of a core\n"
+          % (ROUNDS, EPOCHS, 100 * BUSY))
+    print(table(all_results) + "\n")
+    for module, rows in (("torch", "PyTorch eager and torch.compile"),
+                         ("sklearn", "scikit-learn MLPClassifier")):
+        if not installed(module):
+            print("skipped: the %s rows, as %s is not installed (see the README)"
+                  % (rows, module))
     print("\nmini-batch 32, 784-128-10, momentum 0.9: " + memory)
