@@ -34,8 +34,8 @@ try:
     import numpy as np
 except ImportError as e:  # run as a script: one line and status 2, as for any bad input
     if __name__ == "__main__":
-            sys.exit(print("nn_backprop.py: error: NumPy cannot be imported (%s); install it with "
-                       "python3 -m pip install -e . in the clone" % e, file=sys.stderr) or 2)
+        sys.exit(print("nn_backprop.py: error: NumPy cannot be imported (%s); in the clone, with "
+                       "Python 3.10+, run python3 -m pip install -e ." % e, file=sys.stderr) or 2)
     raise
 
 HERE = Path(__file__).resolve().parent  # the Iris files live beside this script
@@ -1177,9 +1177,9 @@ def check_gradients(nn, row, error_function, step=1e-6):
                                  if lengths else 1.0))
     if not error.exact:
         print("The article's output signal (1 - o) o (o - t) keeps only the diagonal of the "
-              "softmax derivative and leaves out its off-diagonal terms -o_j o_k, so it is not "
-              "the gradient of its own error.\nUse --error mse-exact for the exact gradient of "
-              "the same squared error (or --error cross-entropy).")
+              "softmax derivative and leaves out its off-diagonal terms -o_m o_k (m not k), so "
+              "it is not the gradient of its own error.\nUse --error mse-exact for the exact "
+              "gradient of the same squared error (or --error cross-entropy).")
 
 
 def relative_difference(a, b):

@@ -352,7 +352,7 @@ def test_without_numpy_the_run_says_so_in_one_line(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
                             cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert_one_line_error(result, "NumPy cannot be imported (No module named numpy)",
-                          "pip install -e .")
+                          "Python 3.10+, run python3 -m pip install -e .")
 
 
 def test_a_closed_standard_output_is_one_line_before_anything_is_done(tmp_path):
