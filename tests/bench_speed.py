@@ -155,28 +155,38 @@ def make_matrix_engine(data):
     return work
 
 
-def make_plain_numpy(data):
-    """A NumPy loop as one would write it first: new arrays for every result."""
-    weights = baseline_weights()  # arrays changed in place
+def numpy_batches(data):
+    """Return batches(n, order=None), which yields the inputs and targets of each batch of n
+    epochs over data, in order or else in a new random order each epoch (the NumPy loops')."""
     x_all, t_all = data[:, :784], data[:, 784:]
     rng = np.random.default_rng(1)
 
-    def work(n, order=None):
-        w1, b1, w2, b2 = weights
+    def batches(n, order=None):
         for _ in range(n):
             rows_order = rng.permutation(len(data)) if order is None else order
             for start in range(0, len(data), BATCH):
                 rows = rows_order[start:start + BATCH]
-                x, t = x_all[rows], t_all[rows]
-                h = np.tanh(x @ w1 + b1)
-                z = h @ w2 + b2
-                e = np.exp(z - z.max(axis=1, keepdims=True))
-                d2 = (e / e.sum(axis=1, keepdims=True) - t) / len(rows)
-                d1 = (1 - h * h) * (d2 @ w2.T)
-                w2 -= RATE * (h.T @ d2)
-                b2 -= RATE * d2.sum(axis=0)
-                w1 -= RATE * (x.T @ d1)
-                b1 -= RATE * d1.sum(axis=0)
+                yield x_all[rows], t_all[rows]
+    return batches
+
+
+def make_plain_numpy(data):
+    """A NumPy loop as one would write it first: new arrays for every result."""
+    weights = baseline_weights()  # arrays changed in place
+    batches = numpy_batches(data)
+
+    def work(n, order=None):
+        w1, b1, w2, b2 = weights
+        for x, t in batches(n, order):
+            h = np.tanh(x @ w1 + b1)
+            z = h @ w2 + b2
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            d2 = (e / e.sum(axis=1, keepdims=True) - t) / len(x)
+            d1 = (1 - h * h) * (d2 @ w2.T)
+            w2 -= RATE * (h.T @ d2)
+            b2 -= RATE * d2.sum(axis=0)
+            w1 -= RATE * (x.T @ d1)
+            b1 -= RATE * d1.sum(axis=0)
         return w1, b1, w2, b2
     return work
 
@@ -186,37 +196,32 @@ def make_careful_numpy(data):
     multiplying the small signal matrices, so that each big product is the step itself and
     each weight matrix is passed over once."""
     weights = baseline_weights()  # arrays changed in place
-    x_all, t_all = data[:, :784], data[:, 784:]
-    rng = np.random.default_rng(1)
+    batches = numpy_batches(data)
     hb, zb, db = (np.empty((BATCH, n), np.float32) for n in (128, 10, 128))
     g1, g2 = (np.empty_like(w) for w in weights[::2])
 
     def work(n, order=None):
         w1, b1, w2, b2 = weights
-        for _ in range(n):
-            rows_order = rng.permutation(len(data)) if order is None else order
-            for start in range(0, len(data), BATCH):
-                rows = rows_order[start:start + BATCH]
-                x, t = x_all[rows], t_all[rows]
-                h, z, d1 = hb[:len(rows)], zb[:len(rows)], db[:len(rows)]
-                np.matmul(x, w1, out=h)
-                h += b1
-                np.tanh(h, out=h)
-                np.matmul(h, w2, out=z)
-                z += b2
-                z -= z.max(axis=1, keepdims=True)
-                np.exp(z, out=z)
-                z /= z.sum(axis=1, keepdims=True)
-                z -= t  # the cross-entropy signal
-                np.matmul(z, w2.T, out=d1)
-                d1 *= 1 - h * h
-                scale = np.float32(-RATE / len(rows))
-                z *= scale
-                d1 *= scale
-                w2 += np.matmul(h.T, z, out=g2)
-                b2 += z.sum(axis=0)
-                w1 += np.matmul(x.T, d1, out=g1)
-                b1 += d1.sum(axis=0)
+        for x, t in batches(n, order):
+            h, z, d1 = hb[:len(x)], zb[:len(x)], db[:len(x)]
+            np.matmul(x, w1, out=h)
+            h += b1
+            np.tanh(h, out=h)
+            np.matmul(h, w2, out=z)
+            z += b2
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            z -= t  # the cross-entropy signal
+            np.matmul(z, w2.T, out=d1)
+            d1 *= 1 - h * h
+            scale = np.float32(-RATE / len(x))
+            z *= scale
+            d1 *= scale
+            w2 += np.matmul(h.T, z, out=g2)
+            b2 += z.sum(axis=0)
+            w1 += np.matmul(x.T, d1, out=g1)
+            b1 += d1.sum(axis=0)
         return w1, b1, w2, b2
     return work
 
@@ -577,7 +582,8 @@ def test_a_busy_machine_is_seen():
     finally:
         spinner.kill()
     assert not result["quiet"] and result["others"] > 0.5
-    assert time_alone("online, 64-100-10", "matrix engine")["others"] < 0.5
+    after = time_alone("online, 64-100-10", "matrix engine")["others"]  # the spinner is gone:
+    assert after < result["others"] - 0.5  # about a core less, whatever else runs here
 
 
 def test_the_ratio_is_each_rounds_ratio_to_the_reference():
