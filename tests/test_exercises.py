@@ -3,6 +3,7 @@
 import re
 import shlex
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -36,6 +37,8 @@ def test_there_are_8_to_12_exercises_each_with_a_command_and_figures():
 @pytest.mark.parametrize("number", range(1, len(ANSWERS) + 1))
 def test_the_answer_is_what_the_program_prints(number, capsys):
     answer = ANSWERS[number - 1]
+    if "--seeds" in answer and int(np.__version__.split(".")[0]) < 2:
+        pytest.skip("many-seed figures are NumPy 2's (the README's table says why)")
     printed = ""
     for args in commands(answer):
         assert nb.cli(args) == 0

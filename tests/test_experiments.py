@@ -256,6 +256,9 @@ def saturation_over_50_seeds(learn_rate=0.05, optimizer="sgd"):
     return np.array(rows)
 
 
+@pytest.mark.skipif(int(np.__version__.split(".")[0]) < 2, reason="the README's figures are "
+                    "NumPy 2's: NumPy 1 rounds some float32 operations differently, and at these "
+                    "rates the difference grows into other runs")
 def test_a_large_rate_and_adam_at_the_articles_rate_saturate_the_hidden_layer():
     """The README's figures: mean |h| 0.716-0.855 at the article's rate, 0.934-1.000 at 0.5
     (31 seeds end at 0.6667, each after reaching 0.9667 or more), Adam at 0.05 at least 0.974."""
