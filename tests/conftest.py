@@ -9,6 +9,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "nn_backprop.py"
+NUMPY_1 = int(np.__version__.split(".")[0]) < 2  # many-seed figures are NumPy 2's
 
 
 def run_script(*args, cwd=None, timeout=120):

@@ -7,7 +7,7 @@ import statistics
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_script
+from conftest import NUMPY_1, ROOT, run_script
 from test_options import LR, NH, NI, NO, ROWS, make_network, reference_gradient
 
 import nn_backprop as nb
@@ -251,12 +251,12 @@ def saturation_over_50_seeds(learn_rate=0.05, optimizer="sgd"):
         best = []
         nn.train(TRAIN, 50, learn_rate, optimizer=optimizer, print_every=0,
                  on_epoch=lambda epoch, nn=nn, best=best: best.append(test_accuracy(nn)))
-        h_nodes = twin.forward(TRAIN[:, :4])[1]  # (120, 5): every item's hidden values
+        h_nodes = twin.forward(TRAIN[:, :4])[1]  # (120, 5); twin holds the final weights
         rows.append((nn.accuracy(TEST), max(best), float(np.mean(np.abs(h_nodes)))))
     return np.array(rows)
 
 
-@pytest.mark.skipif(int(np.__version__.split(".")[0]) < 2, reason="the README's figures are "
+@pytest.mark.skipif(NUMPY_1, reason="the README's figures are "
                     "NumPy 2's: NumPy 1 rounds some float32 operations differently, and at these "
                     "rates the difference grows into other runs")
 def test_a_large_rate_and_adam_at_the_articles_rate_saturate_the_hidden_layer():
