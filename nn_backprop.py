@@ -1241,83 +1241,120 @@ def image_bytes(fig, file_format):
 
 def draw_network(nn, file_format, title, traced=None):
     """Return nn drawn as an image file: the input, hidden and output nodes in three columns,
-    each weight an edge (width: its size, blue: positive, red: negative, as a legend says),
-    each bias beside its node; the figure grows with the tallest layer. traced, a Step and
-    the weights before it, draws that step instead: each node with its value and signal (of
-    a batch, its first item's), and a second panel with the step's gradients, the three
-    largest labelled."""
+    each node a box with its name and bias, each weight an edge (width: its size, blue:
+    positive, red: negative, as a legend says); the figure grows with the tallest layer.
+    traced, a Step and the weights before it, draws that step instead: each node with its
+    value and signal (of a batch, its first item's), and a second panel with the step's
+    gradients, the three largest named under it."""
     import matplotlib
     matplotlib.use("Agg")  # files only, no window
     import matplotlib.pyplot as plt
-    if traced is None:  # (title, edges, the step whose nodes to label, edges labelled)
+    if traced is None:  # (title, edges, the step whose nodes to label, edges named)
         panels = [("weights after training", weight_arrays(nn), None, 0)]
     else:
         step, weights = traced
         panels = [("weights before the step, nodes: value (signal)", views(nn, weights), step, 0),
                   ("the step's gradients", step.grads, None, 3)]
-    height = max(5.5, 0.8 * max(nn.ni, nn.nh, nn.no) + 1.5)  # room between the nodes' labels
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), height), squeeze=False)
+    width, height = 6.5 * len(panels), max(5.5, 0.8 * max(nn.ni, nn.nh, nn.no) + 1.5)
+    margins = {"left": 0.2 / width, "right": 1 - 0.2 / width, "wspace": 0.1,
+               "top": 1 - 0.85 / height, "bottom": 1.0 / height}  # in inches, as the boxes are
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, height), squeeze=False,
+                             gridspec_kw=margins)
     for ax, (label, arrays, values, largest) in zip(axes[0], panels, strict=True):
         draw_layers(ax, nn, arrays, values, label, largest)
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(title, fontsize=9, y=1 - 0.1 / height, va="top")
     fig.legend(handles=[plt.Line2D([], [], color=color, label=sign) for color, sign in (
-        ("tab:blue", "positive"), ("tab:red", "negative"))], loc="upper right", fontsize=7,
-        title="an edge's colour: its sign; its width: its size", title_fontsize=7)
-    fig.tight_layout(rect=(0, 0, 1, 0.9))  # room for the two lines of the title
+        ("tab:blue", "positive"), ("tab:red", "negative"))], loc="lower center", ncol=2,
+        fontsize=7, title="an edge's colour: its sign; its width: its size", title_fontsize=7)
     return image_bytes(fig, file_format)
 
 
-LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85}
+def node_lines(nn, biases, step):
+    """Return the lines of text in each node's box, layer by layer: its name, with step its
+    value and signal (of a batch, its first item's), and its bias."""
+    layers = [[["%s%d" % (name, i)] for i in range(size)]
+              for name, size in zip("xho", (nn.ni, nn.nh, nn.no), strict=True)]
+    if step is not None:
+        first = (lambda a: a) if np.ndim(step.oNodes) == 1 else (lambda a: a[0])
+        for layer, nodes, signals in zip(layers, (step.iNodes, step.hNodes, step.oNodes),
+                                         (None, step.hSignals, step.oSignals), strict=True):
+            for i, lines in enumerate(layer):
+                lines.append("%.4f" % first(nodes)[i]
+                             + ("" if signals is None else " (%.4f)" % first(signals)[i]))
+    for layer, bias in zip(layers[1:], biases, strict=True):
+        for lines, b in zip(layer, bias, strict=True):
+            lines.append("b %.4f" % b)
+    return layers
 
 
 def draw_layers(ax, nn, arrays, step, label, largest=0):
-    """Draw the nodes of nn and an edge for each value of arrays (ihWeights, hBiases,
-    hoWeights, oBiases, or their gradients) on ax; label the nodes with step's values."""
-    sizes = (nn.ni, nn.nh, nn.no)
+    """Draw nn on ax: a box per node, holding node_lines, and an edge per value of the weight
+    arrays (ihWeights, hBiases, hoWeights, oBiases, or their gradients) from the side of one
+    box to the side of the next, so that no edge crosses a box or a text. The boxes of a
+    column are alike; the text shrinks when the boxes would not fit side by side (the
+    figure's height grows with the layers, so they fit one above the other). The largest edges
+    are named under the panel."""
+    from matplotlib.patches import Rectangle
+    ih, hb, ho, ob = arrays
+    layers, sizes = node_lines(nn, (hb, ob), step), (nn.ni, nn.nh, nn.no)
+    ax.set_xlim(-0.45, 2.45)
+    ax.set_ylim(-max(sizes) / 2, max(sizes) / 2)
+    fig = ax.figure  # data units per inch, across and up:
+    per_inch = (2.9, max(sizes)) / (ax.get_position().size * fig.get_size_inches())
+    longest = [max(sum(layer, []), key=len) for layer in layers]  # monospace: the widest
+
+    def box_widths(points):  # in data units, as drawn (small text is drawn to whole pixels)
+        return np.array([fig.canvas.get_renderer().get_text_width_height_descent(
+            text, matplotlib_font(points), ismath=False)[0] / fig.dpi + 0.1 * points / 7
+            for text in longest]) * per_inch[0]
+
+    points, widths = 7.0, box_widths(7.0)  # the text's size
+    for _ in range(3):  # gaps of 0.3 or more between the columns, all inside the axes
+        shrink = min(1.4 / (widths[0] + widths[1]), 1.4 / (widths[1] + widths[2]),
+                     0.8 / widths[0], 0.8 / widths[2])
+        if shrink >= 1:
+            break
+        points, widths = points * shrink, box_widths(points * shrink)
+    line = points * 1.3 / 72 * per_inch[1]
+    heights = [len(layer[0]) * line + 0.1 * points / 7 * per_inch[1] for layer in layers]
     place = [[(column, (size - 1) / 2 - i) for i in range(size)]
              for column, size in enumerate(sizes)]  # (x, y) of each node, layer by layer
-    ih, hb, ho, ob = arrays
+    for layer, nodes in enumerate(layers):
+        for (x, y), lines in zip(place[layer], nodes, strict=True):
+            ax.add_patch(Rectangle((x - widths[layer] / 2, y - heights[layer] / 2),
+                                   widths[layer], heights[layer], facecolor="white",
+                                   edgecolor="black", linewidth=0.8, zorder=2, gid=lines[0]))
+            for n, text in enumerate(lines):
+                color = "black" if not text.startswith("b ") else (
+                    "tab:red" if text.startswith("b -") else "tab:blue")
+                ax.text(x, y + ((len(lines) - 1) / 2 - n) * line, text, ha="center",
+                        va="center", fontproperties=matplotlib_font(points), color=color,
+                        zorder=3)
     biggest = max(float(np.max(np.abs(ih))), float(np.max(np.abs(ho)))) or 1.0
     edges = [("ih", 0, i, j, ih[i, j]) for i, j in np.ndindex(ih.shape)]
     edges += [("ho", 1, j, k, ho[j, k]) for j, k in np.ndindex(ho.shape)]
-    for name, layer, a, b, value in edges:
+    for name, layer, a, b, value in edges:  # from box side to box side
         (x0, y0), (x1, y1) = place[layer][a], place[layer + 1][b]
-        ax.plot([x0, x1], [y0, y1], color="tab:blue" if value >= 0 else "tab:red",
+        ax.plot([x0 + widths[layer] / 2, x1 - widths[layer + 1] / 2], [y0, y1],
+                color="tab:blue" if value >= 0 else "tab:red", solid_capstyle="butt",
                 linewidth=0.3 + 4 * abs(value) / biggest, zorder=1,
                 gid="%s[%d, %d]" % (name, a, b))
-    for _, layer, a, b, value in sorted(edges, key=lambda e: -abs(e[4]))[:largest]:
-        (x0, y0), (x1, y1) = place[layer][a], place[layer + 1][b]
-        ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), "%.4f" % value, fontsize=7,
-                ha="center", va="center", bbox=LABEL_BOX, zorder=3)  # apart where edges cross
-    one = step is None or np.ndim(step.oNodes) == 1
-    first = (lambda a: a) if one else (lambda a: a[0])  # of a batch, its first item
-    nodes = [["x%d" % i for i in range(nn.ni)], ["h%d" % j for j in range(nn.nh)],
-             ["o%d" % k for k in range(nn.no)]]
-    values = [[None] * n for n in sizes] if step is None else [
-        [(v, None) for v in first(step.iNodes)],
-        list(zip(first(step.hNodes), first(step.hSignals), strict=True)),
-        list(zip(first(step.oNodes), first(step.oSignals), strict=True))]
-    biases = [None, hb, ob]
-    for layer, size in enumerate(sizes):
-        for i in range(size):
-            x, y = place[layer][i]
-            ax.scatter([x], [y], s=500, color="white", edgecolors="black", zorder=2)
-            ax.text(x, y, nodes[layer][i], ha="center", va="center", fontsize=8, zorder=3)
-            if values[layer][i] is not None:
-                value, signal = values[layer][i]
-                text = "%.4f" % value + ("" if signal is None else " (%.4f)" % signal)
-                ax.text(x, y + 0.3, text, ha="center", fontsize=7, bbox=LABEL_BOX, zorder=3)
-            if biases[layer] is not None:
-                ax.text(x, y - 0.3, "b %.4f" % biases[layer][i], ha="center", va="top",
-                        fontsize=7, color="tab:blue" if biases[layer][i] >= 0 else "tab:red",
-                        bbox=LABEL_BOX, zorder=3)
+    named = sorted(edges, key=lambda e: -abs(e[4]))[:largest]
+    if named:
+        ax.set_xlabel("largest: " + ", ".join("%s\u2192%s %.4f" % (
+            layers[layer][a][0], layers[layer + 1][b][0], value)
+            for _, layer, a, b, value in named), fontsize=7)
     ax.set_title(label, fontsize=9)
     ax.set_xticks(range(3), ["inputs", "hidden", "outputs"])
     ax.set_yticks([])
-    ax.set_xlim(-0.4, 2.4)
-    ax.set_ylim(-max(sizes) / 2 - 0.3, max(sizes) / 2 + 0.1)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
+
+
+def matplotlib_font(size):
+    """Return the monospace font of the diagram's boxes, at size points."""
+    from matplotlib.font_manager import FontProperties
+    return FontProperties(family="monospace", size=size)
 
 
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")  # the order of the one-hot targets

@@ -76,29 +76,81 @@ def drawn(arrays, largest=3):
     return ax
 
 
+def boxes(ax):
+    """Return the node boxes drawn on ax, by name (x0, h0, ...), as (left, bottom, right, top)."""
+    return {p.get_gid(): (p.get_x(), p.get_y(), p.get_x() + p.get_width(),
+                          p.get_y() + p.get_height()) for p in ax.patches}
+
+
 def test_each_edge_joins_its_two_nodes_in_the_colour_of_its_sign():
     arrays = nb.views(nb.NeuralNetwork(4, 5, 3, seed=3),
                       np.random.default_rng(1).uniform(-1, 1, 43))  # both signs
     ax = drawn(arrays)
-    place = [[(column, (size - 1) / 2 - i) for i in range(size)]
-             for column, size in enumerate((4, 5, 3))]
-    lines = {line.get_gid(): line for line in ax.lines}
-    for name, layer, weights in (("ih", 0, arrays[0]), ("ho", 1, arrays[2])):
+    lines, box = {line.get_gid(): line for line in ax.lines}, boxes(ax)
+    for name, (start, end), weights in (("ih", "xh", arrays[0]), ("ho", "ho", arrays[2])):
         for a, b in np.ndindex(weights.shape):
             line = lines["%s[%d, %d]" % (name, a, b)]
-            (x0, y0), (x1, y1) = place[layer][a], place[layer + 1][b]
-            assert list(line.get_xdata()) == [x0, x1] and list(line.get_ydata()) == [y0, y1]
+            (_, b0, r0, t0), (l1, b1, _, t1) = box[start + str(a)], box[end + str(b)]
+            assert line.get_xdata() == pytest.approx([r0, l1])  # from side to side
+            assert line.get_ydata() == pytest.approx([(b0 + t0) / 2, (b1 + t1) / 2])
             assert line.get_color() == ("tab:blue" if weights[a, b] >= 0 else "tab:red")
 
 
-def test_the_labelled_edges_are_the_largest_gradients():
+def test_the_named_edges_are_the_largest_gradients():
     arrays = nb.views(nb.NeuralNetwork(4, 5, 3, seed=3),
                       np.random.default_rng(2).uniform(-1, 1, 43))
     every = np.concatenate([arrays[0].ravel(), arrays[2].ravel()])
-    labels = sorted(float(t.get_text()) for t in drawn(arrays).texts
-                    if re.fullmatch(r"-?\d\.\d{4}", t.get_text()))
-    largest = sorted(float("%.4f" % v) for v in every[np.argsort(-np.abs(every))[:3]])
-    assert labels == largest
+    named = [float(v) for v in NUMBER.findall(drawn(arrays).get_xlabel())]
+    largest = [float("%.4f" % v) for v in every[np.argsort(-np.abs(every))[:3]]]
+    assert named == largest
+
+
+def first_step(nn, data):
+    """Return nn's first training step on data and the weights before it, as --trace keeps them."""
+    first = []
+    nn.train(data, 1, 0.05, print_every=0, on_step=nb.tracer(nn, 1, first=first))
+    return first[0]
+
+
+def ragged(nn, scale):
+    """Return random training rows for nn, with inputs up to scale, one-hot targets."""
+    rng = np.random.default_rng(4)
+    targets = np.eye(nn.no, dtype=np.float32)[rng.integers(0, nn.no, 20)]
+    return np.hstack([rng.uniform(-scale, scale, (20, nn.ni)).astype(np.float32), targets])
+
+
+@pytest.mark.parametrize("shape, scale, init_range", [
+    ((4, 5, 3), 8.0, 0.01),      # the default network, as the README's picture draws it
+    ((16, 16, 16), 99.0, 3.0),   # the largest --diagram draws, with long numbers
+    ((1, 16, 2), 3e38, 0.01)], ids=str)   # inputs of 44 characters: the text shrinks
+@pytest.mark.parametrize("traced", [True, False], ids=["a step", "trained weights"])
+def test_no_edge_or_text_crosses_a_text_or_another_box(shape, scale, init_range, traced,
+                                                       monkeypatch, capsys):
+    from matplotlib.text import Text
+    monkeypatch.setattr(nb, "image_bytes", lambda fig, file_format: fig)  # the figure itself
+    nn = nb.NeuralNetwork(*shape, seed=3, init_range=init_range)
+    step = first_step(nn, ragged(nn, scale))
+    fig = nb.draw_network(nn, "svg", "a title\nof two lines", step if traced else None)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    texts = [t for t in dict.fromkeys(fig.findobj(Text))  # each once: every text drawn
+             if t.get_visible() and t.get_text().strip()]
+    extents = [t.get_window_extent(renderer) for t in texts]
+    for n, (a, b) in enumerate(zip(texts, extents, strict=True)):
+        for c, d in zip(texts[n + 1:], extents[n + 1:], strict=True):
+            assert not b.overlaps(d), (a.get_text(), c.get_text())
+    for ax in fig.axes:
+        boxes = [p.get_window_extent(renderer) for p in ax.patches]
+        for text in ax.texts:  # each node's text inside its box
+            extent = text.get_window_extent(renderer)
+            assert any(box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0
+                       and extent.y1 <= box.y1 for box in boxes), text.get_text()
+        for line in ax.lines:  # each edge's points between its ends, outside every box
+            (x0, y0), (x1, y1) = ax.transData.transform(line.get_xydata())
+            for f in np.linspace(0.01, 0.99, 99):
+                x, y = x0 + f * (x1 - x0), y0 + f * (y1 - y0)
+                assert not any(box.x0 < x < box.x1 and box.y0 < y < box.y1
+                               for box in boxes + extents), line.get_gid()
 
 
 def test_the_legend_says_what_colour_and_width_mean(monkeypatch):
