@@ -451,30 +451,34 @@ def ratio_cell(group, name, results):
               / (mine[r] / g.contenders[name].items) for r in mine if r in theirs]
     if not ratios:
         return "no quiet round"
-    what = "the time of " if by_time else "the items/s of "
-    return "%.2fx %s%s (%.2f-%.2f)" % (statistics.median(ratios), what, g.reference,
-                                        min(ratios), max(ratios))
+    return "%.2f (%.2f-%.2f)" % (statistics.median(ratios), min(ratios), max(ratios))
+
+
+def units_timed(group):
+    """Return what each process of a group times, for the line above the table."""
+    unit, said = ("run" if group.startswith("Iris") else "epoch"), {}
+    for name, c in GROUPS[group].contenders.items():
+        what = "%d %s%s" % (c.units, unit, "s" if c.units > 1 else "") + (
+            " of %d items" % c.items if unit == "epoch" else "")
+        said.setdefault(what, []).append(name)
+    return "%s: %s" % (group, "; ".join(what + (" (%s)" % ", ".join(names) if len(said) > 1
+                                                 else "") for what, names in said.items()))
 
 
 def table(all_results):
     """Return the benchmark's table, a row per contender, as the README shows it."""
-    lines = ["| group | contender | timed in each process | threads | cores busy | median s "
-             "per unit (range) | items/s | ratio: median (range) | rounds kept |",
-             "|" + " --- |" * 9]
+    lines = ["| group | contender | threads | cores busy | s per run or epoch: median (range) "
+             "| items/s | ratio: median (range) | rounds kept |", "|" + " --- |" * 8]
     for group, results in all_results.items():
         g = GROUPS[group]
         for name, contender in g.contenders.items():
             seconds = [s for _, s in kept(results[name])] or [float("nan")]
             median = statistics.median(seconds)
-            unit = "run" if group.startswith("Iris") else "epoch"
-            work = "%d %ss" % (contender.units, unit) + (
-                " of %d items" % contender.items if unit == "epoch" else "")
             rate = "{:,.0f}".format(contender.items / median) if contender.items else ""
-            lines.append("| %s | %s | %s | %s | %.1f | %.4f (%.4f-%.4f) per %s | %s | %s | "
-                         "%d of %d |" % (
-                             group, name, work, results[name][0]["threads"],
+            lines.append("| %s | %s | %s | %.1f | %.4f (%.4f-%.4f) | %s | %s | %d of %d |" % (
+                             group, name, results[name][0]["threads"],
                              statistics.median(r["cores"] for r in results[name]), median,
-                             min(seconds), max(seconds), unit, rate,
+                             min(seconds), max(seconds), rate,
                              ratio_cell(group, name, results), len(kept(results[name])),
                              len(results[name])))
     return "\n".join(lines)
@@ -594,8 +598,8 @@ def test_the_ratio_is_each_rounds_ratio_to_the_reference():
     results = {"loops engine": run(2.0, 4.0, 1.0), "matrix engine": run(0.1, 0.1, None)}
     # items per unit: loops 200, matrix 2000; a ratio is (its items/s) / (the loops' items/s)
     assert ratio_cell(group, "matrix engine", results) == \
-        "300.00x the items/s of loops engine (200.00-400.00)"
-    assert ratio_cell(group, "loops engine", results).startswith("1.00x")
+        "300.00 (200.00-400.00)"
+    assert ratio_cell(group, "loops engine", results).startswith("1.00 ")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--time"]:
@@ -608,9 +612,10 @@ elif __name__ == "__main__":
     print("[%d/%d] peak memory ..." % (len(GROUPS) + 1, len(GROUPS) + 1), file=sys.stderr)
     memory = describe_memory(*memory_probe())  # before versions() imports PyTorch here: a
     print(versions())  # child's peak RSS counts the parent's memory it was forked with
-    print("%d rounds; each timing %d epochs (mini-batch), in its own process; a timing is "
-          "kept when the other processes used at most %d%% of a core\n"
-          % (ROUNDS, EPOCHS, 100 * BUSY))
+    print("%d rounds; each timing in its own process; a timing is kept when the other "
+          "processes used at most %d%% of a core. The ratio is to the group's first row: of "
+          "the time for the demo, of the items/s for the others. Timed in each process:\n%s\n"
+          % (ROUNDS, 100 * BUSY, "\n".join("- " + units_timed(group) for group in GROUPS)))
     print(table(all_results) + "\n")
     for module, rows in (("torch", "PyTorch eager and torch.compile"),
                          ("sklearn", "scikit-learn MLPClassifier")):
