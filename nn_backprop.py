@@ -1410,9 +1410,10 @@ def train_seeds(opts, nn, trainData, testData, loaded):
     """Train a network like nn once per seed of --seeds, with the other options; print a
     line per seed as it finishes, then the mean, min, median and max of each figure."""
     error = ERROR_FUNCTIONS[opts.error_function]
-    print("\nTraining one network per seed (the error after the last epoch)")
-    print(seed_row("seed", (error.label, "train acc", "test acc")))
-    figures = []  # (error, train accuracy, test accuracy) of each seed that finished
+    print("\nTraining one network per seed. After the last epoch: the error, the accuracies, "
+          "and\nthe mean slope of the hidden activation on the training items (step 4's factor)")
+    print(seed_row("seed", (error.label, "train acc", "test acc", "mean slope")))
+    figures = []  # (error, train and test accuracy, mean slope) of each seed that finished
     for seed in opts.seeds:
         net = type(nn)(nn.ni, nn.nh, nn.no, seed=seed, **options_for(opts, NETWORK_OPTIONS))
         if loaded is not None:  # each seed starts there, and shuffles its own way
@@ -1425,7 +1426,7 @@ def train_seeds(opts, nn, trainData, testData, loaded):
             diverged = e
             continue
         figures.append((error.of_data(net, trainData), net.accuracy(trainData),
-                        net.accuracy(testData)))
+                        net.accuracy(testData), mean_slope(net, trainData)))
         print(seed_row(seed, ["%0.4f" % f for f in figures[-1]]), flush=True)
     left_out = len(opts.seeds) - len(figures)
     print("\nOver %d seeds%s:" % (len(figures), " (%d diverged, left out)" % left_out
@@ -1436,6 +1437,17 @@ def train_seeds(opts, nn, trainData, testData, loaded):
                             ("max", np.max)):
         print(seed_row(name, ["%0.4f" % statistic(f) for f in zip(*figures, strict=True)]))
     print("\nEnd demo\n")
+
+
+def mean_slope(nn, tdata):
+    """Return the mean, over the rows of tdata and the hidden nodes, of the activation's slope
+    at the node's value (tanh: (1 - h)(1 + h)): the factor by which step 4 passes the output
+    signals back. Near 0 the hidden layer is saturated, and passes little back."""
+    slopes = []
+    for row in tdata:
+        nn.computeOutputs(row[:nn.ni])  # keeps the hidden values in hNodes
+        slopes.append(nn.hidden.derivative(nn.hNodes))
+    return float(np.mean(slopes))
 
 
 def seed_row(first, cells):

@@ -33,7 +33,7 @@ def test_the_equal_weights_commands_run_as_shown_and_give_the_readmes_median(tmp
         shutil.copy(ROOT / name, tmp_path)
     out = subprocess.run(["bash", "-c", block.replace("python3", sys.executable)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
-    printed = [re.search(r"^%s +\S+ +\S+ +(\S+)$" % name, out, re.M).group(1)
+    printed = [re.search(r"^%s +\S+ +\S+ +(\S+) +\S+$" % name, out, re.M).group(1)
                for name in ("median", " *min")]
     seeds, *said = re.search(r"the copies still classify well over (\d+) seeds \(test median "
                              r"(\S+), at least (\S+)\)", re.sub(r"\s+", " ", README)).groups()
