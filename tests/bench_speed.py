@@ -466,21 +466,21 @@ def units_timed(group):
 
 
 def table(all_results):
-    """Return the benchmark's table, a row per contender, as the README shows it."""
+    """Return the benchmark's table, as the README shows it: a row per contender, its group
+    named on its first row, and the rounds kept only where a timing was never quiet."""
     lines = ["| group | contender | threads | cores busy | s per run or epoch: median (range) "
-             "| items/s | ratio: median (range) | rounds kept |", "|" + " --- |" * 8]
+             "| items/s | ratio: median (range) |", "|" + " --- |" * 7]
     for group, results in all_results.items():
-        g = GROUPS[group]
-        for name, contender in g.contenders.items():
+        for n, (name, contender) in enumerate(GROUPS[group].contenders.items()):
             seconds = [s for _, s in kept(results[name])] or [float("nan")]
             median = statistics.median(seconds)
             rate = "{:,.0f}".format(contender.items / median) if contender.items else ""
-            lines.append("| %s | %s | %s | %.1f | %.4f (%.4f-%.4f) | %s | %s | %d of %d |" % (
-                             group, name, results[name][0]["threads"],
-                             statistics.median(r["cores"] for r in results[name]), median,
-                             min(seconds), max(seconds), rate,
-                             ratio_cell(group, name, results), len(kept(results[name])),
-                             len(results[name])))
+            rounds = len(kept(results[name]))
+            lines.append("| %s | %s | %s | %.1f | %.4f (%.4f-%.4f) | %s | %s |" % (
+                "" if n else group, name, results[name][0]["threads"],
+                statistics.median(r["cores"] for r in results[name]), median, min(seconds),
+                max(seconds), rate, ratio_cell(group, name, results)
+                + ("" if rounds == ROUNDS else "; %d rounds kept" % rounds)))
     return "\n".join(lines)
 
 
@@ -613,7 +613,8 @@ elif __name__ == "__main__":
     memory = describe_memory(*memory_probe())  # before versions() imports PyTorch here: a
     print(versions())  # child's peak RSS counts the parent's memory it was forked with
     print("%d rounds; each timing in its own process; a timing is kept when the other "
-          "processes used at most %d%% of a core. The ratio is to the group's first row: of "
+          "processes used at most %d%% of a core (every round is kept unless the ratio says "
+          "otherwise). The ratio is to the group's first row: of "
           "the time for the demo, of the items/s for the others. Timed in each process:\n%s\n"
           % (ROUNDS, 100 * BUSY, "\n".join("- " + units_timed(group) for group in GROUPS)))
     print(table(all_results) + "\n")
