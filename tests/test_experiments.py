@@ -1,9 +1,11 @@
 """Experiments beyond one run: many seeds, the author's one-step momentum, training without
 shuffling, wider initial weights, equal initial weights, the confusion matrix, 0 epochs."""
 
+import functools
 import random
 import re
 import statistics
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -257,42 +259,111 @@ def test_the_missed_test_flowers_petal_is_as_long_as_the_longest_versicolor_peta
     assert missed[2] == np.float32(versicolor) and missed[6] == 1  # a virginica
 
 
-def saturation_over_50_seeds(learn_rate=0.05, optimizer="sgd"):
-    """Return, for seeds 1-50 on the loops engine (as the README's table), the final test
-    accuracy, the best test accuracy after any epoch, and the mean slope at the end, as
-    --seeds prints them. (At these rates the engines' last-bit differences grow into other
-    runs.)"""
+FIFTY_SEEDS = {  # the settings whose lessons the README draws from seeds 1-50:
+    # (epochs, learning rate, network options, training options)
+    "default": (50, 0.05, {}, {}), "mse-exact": (50, 0.05, {}, {"error_function": "mse-exact"}),
+    "cross-entropy": (50, 0.05, {}, {"error_function": "cross-entropy"}),
+    "lr 0.075": (50, 0.075, {}, {}), "lr 0.1": (50, 0.1, {}, {}), "lr 0.5": (50, 0.5, {}, {}),
+    "momentum 0.9 at 0.005": (50, 0.005, {}, {"momentum": 0.9}),
+    "one-step 0.75": (50, 0.05, {}, {"momentum": 0.75, "momentum_rule": "one-step"}),
+    "one-step 0.9": (50, 0.05, {}, {"momentum": 0.9, "momentum_rule": "one-step"}),
+    "sigmoid": (50, 0.05, {"hidden_activation": "sigmoid"}, {}),
+    "sigmoid 200": (200, 0.05, {"hidden_activation": "sigmoid"}, {}),
+    "tanh 200": (200, 0.05, {}, {}), "no shuffle": (50, 0.05, {}, {"shuffle": False}),
+    "init 3": (50, 0.05, {"init_range": 3.0}, {}),
+    "adam 0.05": (50, 0.05, {}, {"optimizer": "adam"})}
+
+
+def over_50_seeds(setting):
+    """Return, for seeds 1-50 on the loops engine (as the README's table), a row per seed: the
+    error and the test accuracy after the last epoch, the best test accuracy after any epoch,
+    and the mean slope, as --seeds prints them. (At the larger rates the engines' last-bit
+    differences grow into other runs: these are the loops'.)"""
+    epochs, learn_rate, network, training = setting
     rows, twin = [], nb.MatrixNeuralNetwork(4, 5, 3, seed=0)  # reads the weights quickly
 
     def test_accuracy(nn):
         twin.setWeights(nn.getWeights())
         return twin.accuracy(TEST)
     for seed in range(1, 51):
-        nn = nb.NeuralNetwork(4, 5, 3, seed=seed)
-        best = []
-        nn.train(TRAIN, 50, learn_rate, optimizer=optimizer, print_every=0,
+        nn, best = nb.NeuralNetwork(4, 5, 3, seed=seed, **network), []
+        nn.train(TRAIN, epochs, learn_rate, print_every=0, **training,
                  on_epoch=lambda epoch, nn=nn, best=best: best.append(test_accuracy(nn)))
-        rows.append((nn.accuracy(TEST), max(best), nb.mean_slope(nn, TRAIN)))
+        rows.append((nn.meanSquaredError(TRAIN), nn.accuracy(TEST), max(best),
+                     nb.mean_slope(nn, TRAIN)))
     return np.array(rows)
 
 
-@pytest.mark.skipif(NUMPY_1, reason="the README's figures are "
-                    "NumPy 2's: NumPy 1 rounds some float32 operations differently, and at these "
-                    "rates the difference grows into other runs")
+@functools.lru_cache(maxsize=1)
+def fifty_seed_runs():
+    """Return {setting: over_50_seeds's rows}, trained once for the tests below (2 processes)."""
+    with ProcessPoolExecutor(2) as pool:
+        return dict(zip(FIFTY_SEEDS, pool.map(over_50_seeds, FIFTY_SEEDS.values()), strict=True))
+
+
+def readme_text():
+    """Return the README with its runs of blanks and line ends as single spaces."""
+    return re.sub(r"\s+", " ", (ROOT / "README.md").read_text())
+
+
+NUMPY_2_FIGURES = pytest.mark.skipif(NUMPY_1, reason="the README's figures are NumPy 2's: NumPy "
+                                     "1 rounds some float32 operations differently, and at the "
+                                     "larger rates the difference grows into other runs")
+
+
+@NUMPY_2_FIGURES
 def test_a_large_rate_and_adam_at_the_articles_rate_saturate_the_hidden_layer():
     """The README's lessons on --lr 0.5 and Adam at 0.05, over seeds 1-50: the mean slope of
     the hidden activation (what --seeds prints last) at the end, and at 0.5 the seeds that
     end at two thirds, each after reaching the article's test accuracy or more."""
-    article, large, adam = (saturation_over_50_seeds(), saturation_over_50_seeds(0.5),
-                            saturation_over_50_seeds(optimizer="adam"))
-    readme = re.sub(r"\s+", " ", (ROOT / "README.md").read_text())
+    runs = fifty_seed_runs()
+    article, large, adam = runs["default"], runs["lr 0.5"], runs["adam 0.05"]
+    readme = readme_text()
     assert "the mean slope ends between %.4f and %.4f at 0.5, against %.4f to %.4f at 0.05" % (
-        large[:, 2].min(), large[:, 2].max(), article[:, 2].min(), article[:, 2].max()) in readme
-    failed = np.isclose(large[:, 0], 2 / 3, atol=1e-3)
+        large[:, 3].min(), large[:, 3].max(), article[:, 3].min(), article[:, 3].max()) in readme
+    failed = np.isclose(large[:, 1], 2 / 3, atol=1e-3)
     assert "%d of 50 seeds end at test accuracy 0.6667" % failed.sum() in readme
-    assert np.all(large[failed, 1] >= 0.9666)  # each had reached 0.9667 or more
-    assert np.all(adam[:, 0] <= 0.6667)
-    assert "the mean slope ends at most %.4f" % adam[:, 2].max() in readme
+    assert np.all(large[failed, 2] >= 0.9666)  # each had reached 0.9667 or more
+    assert np.all(adam[:, 1] <= 0.6667)
+    assert "the mean slope ends at most %.4f" % adam[:, 3].max() in readme
+
+
+@NUMPY_2_FIGURES
+def test_the_lessons_seed_by_seed_counts_are_what_50_seeds_give():
+    """Each "in N of 50 seeds" of the README's lessons: two settings' test accuracies (or, for
+    sigmoid, errors) compared seed by seed, seeds 1-50, as the README's table runs them."""
+    runs = fifty_seed_runs()
+    test = {name: run[:, 1] for name, run in runs.items()}
+
+    def split(a, b):  # how many seeds a is higher, the same, lower than b
+        return (a > b).sum(), (a == b).sum(), (a < b).sum()
+    exact, entropy, momentum, no_shuffle, wide, *one_step = (
+        split(test[name], test["default"]) for name in ("mse-exact", "cross-entropy",
+                                                        "momentum 0.9 at 0.005", "no shuffle",
+                                                        "init 3", "one-step 0.75", "one-step 0.9"))
+    said = [
+        "has the article's test accuracy in %d of 50 seeds, a higher one in %d, a lower in %d"
+        % (exact[1], exact[0], exact[2]),
+        "the same test accuracy in %d of 50 seeds, higher in %d, lower in %d"
+        % (entropy[1], entropy[0], entropy[2]),
+        "`--lr 0.075` has mse-exact's test accuracy in %d of 50 seeds, `--lr 0.1` in %d" % (
+            (test["lr 0.075"] == test["mse-exact"]).sum(),
+            (test["lr 0.1"] == test["mse-exact"]).sum()),
+        "but higher in %d seeds, the same in %d, lower in %d" % momentum,
+        "the same test accuracy as the default in %d and %d of 50 seeds, lower in %d and %d, "
+        "higher in %d and %d" % (one_step[0][1], one_step[1][1], one_step[0][2],
+                                 one_step[1][2], one_step[0][0], one_step[1][0]),
+        "its error is the larger (in %d of 50 seeds;"
+        % (runs["sigmoid"][:, 0] > runs["default"][:, 0]).sum(),
+        "the same test accuracy in %d of 50 seeds"
+        % (test["sigmoid 200"] == test["tanh 200"]).sum(),
+        "lower than with shuffling in %d of 50 seeds and the same in %d"
+        % (no_shuffle[2], no_shuffle[1]),
+        "lower than the article's in %d of 50 seeds, the same in %d, higher in %d"
+        % (wide[2], wide[1], wide[0])]
+    readme = readme_text()
+    for sentence in said:
+        assert sentence in readme, sentence
 
 
 def test_without_shuffling_versicolor_is_read_as_virginica_never_the_reverse():
