@@ -602,6 +602,20 @@ def test_the_ratio_is_each_rounds_ratio_to_the_reference():
     assert ratio_cell(group, "loops engine", results).startswith("1.00 ")
 
 
+def test_the_table_names_each_group_once_and_the_rounds_left_out():
+    """A group is named on its first row only; a contender whose timing was never quiet in a
+    round says how many rounds were kept, in its ratio cell."""
+    def run(quiet_rounds):
+        return [{"seconds": 1.0, "quiet": r < quiet_rounds, "cores": 1.0, "threads": "1"}
+                for r in range(ROUNDS)]
+    group = "online, 64-100-10"
+    rows = table({group: {"loops engine": run(ROUNDS), "matrix engine": run(ROUNDS - 1)}})
+    first, second = rows.splitlines()[2:]
+    assert first.startswith("| %s | loops engine |" % group) and second.startswith("|  | matrix")
+    assert first.endswith("(1.00-1.00) |")
+    assert second.endswith("(10.00-10.00); %d rounds kept |" % (ROUNDS - 1))
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["--time"]:
     time_here(*sys.argv[2:4])  # one contender's timing, in a process of its own
 elif __name__ == "__main__":
