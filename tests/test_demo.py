@@ -36,8 +36,8 @@ def test_default_run_prints_the_articles_output_but_for_the_listed_differences(t
     article = ARTICLE_OUTPUT.read_text().split("\n")
     assert len(ours) == len(article)
     for number, (mine, theirs) in enumerate(zip(ours, article, strict=True), 1):
-        if theirs.startswith(VERSION_LINES):
-            assert mine.startswith(theirs[:20]), number
+        if theirs.startswith(VERSION_LINES):  # the same words, your own versions
+            assert mine.startswith(theirs[:theirs.index("version") + 8]), number
         elif theirs == "Test data: ":
             assert mine == "Training data:", number
         else:
